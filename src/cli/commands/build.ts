@@ -1,0 +1,56 @@
+import { pickPipelines } from '../../config/load-config.ts';
+import type { BuildContext } from '../../pipeline/build-context.ts';
+import { formatWeekReport, type WeekReport } from '../../pipeline/report.ts';
+import { previewWeek } from '../../pipeline/preview-week.ts';
+import { runWeek } from '../../pipeline/run-week.ts';
+import { parseWeek, weekOf } from '../../pipeline/week.ts';
+import type { CliIo, GlobalOptions } from '../cli-io.ts';
+import { ttyProgress } from '../progress.ts';
+import { openWorkspace, type Workspace } from '../workspace.ts';
+
+export interface BuildCommandOptions extends GlobalOptions {
+  pipeline?: string[];
+  week?: string;
+  dryRun?: boolean;
+}
+
+/** The context a build runs in, from an open workspace. */
+export function buildContextOf(ws: Workspace, io: CliIo, pipelines: string[], progress?: ReturnType<typeof ttyProgress>): BuildContext {
+  return {
+    dataDir: ws.dataDir,
+    config: ws.config,
+    pipelines: pickPipelines(ws.pipelines, pipelines),
+    ledger: ws.ledger,
+    now: () => new Date(),
+    events: ws.reporter.buildEvents(progress?.events),
+    passphrase: io.env['PATCHDISC_KEY_PASSPHRASE'],
+    dispatcher: ws.dispatcher,
+  };
+}
+
+/** `patchdisc build`: one weekly build (or its preview with --dry-run). */
+export async function buildCommand(opts: BuildCommandOptions, io: CliIo): Promise<number> {
+  const ws = await openWorkspace(opts, io);
+  try {
+    const week = opts.week ?? weekOf(new Date(), ws.config.timeZone);
+    parseWeek(week);
+    if (opts.dryRun) {
+      const preview = await previewWeek(buildContextOf(ws, io, opts.pipeline ?? []), week);
+      if (ws.reporter.json) ws.reporter.result(preview);
+      else for (const l of preview.lines) ws.reporter.line(l);
+      return 0;
+    }
+    const progress = opts.json || opts.quiet ? undefined : ttyProgress(io.isTTY);
+    let report: WeekReport;
+    try {
+      report = await runWeek(buildContextOf(ws, io, opts.pipeline ?? [], progress), week);
+    } finally {
+      progress?.stop();
+    }
+    if (ws.reporter.json) ws.reporter.result(report);
+    else for (const l of formatWeekReport(report)) ws.reporter.line(l);
+    return 0;
+  } finally {
+    await ws.close();
+  }
+}

@@ -1,0 +1,48 @@
+import { runDemo } from '../../pipeline/run-demo.ts';
+import { parseWeek } from '../../pipeline/week.ts';
+import { Reporter, resolveDataDir, type CliIo, type GlobalOptions } from '../cli-io.ts';
+import { ttyProgress } from '../progress.ts';
+
+export interface DemoCommandOptions extends GlobalOptions {
+  week?: string;
+  seed?: number;
+}
+
+/** `patchdisc demo`: the whole weekly flow, twice, on the embedded upstream. */
+export async function demoCommand(opts: DemoCommandOptions, io: CliIo): Promise<number> {
+  const dataDir = resolveDataDir(opts, io);
+  const reporter = new Reporter(opts, io);
+  reporter.openLog(dataDir, new Date());
+  if (opts.week !== undefined) parseWeek(opts.week);
+  const progress = opts.json || opts.quiet ? undefined : ttyProgress(io.isTTY);
+  let summary;
+  try {
+    summary = await runDemo({
+      dataDir,
+      ...(opts.week === undefined ? {} : { startWeek: opts.week }),
+      ...(opts.seed === undefined ? {} : { seed: opts.seed }),
+      events: reporter.buildEvents(progress?.events),
+    });
+  } finally {
+    progress?.stop();
+    reporter.flush();
+  }
+  if (reporter.json) {
+    reporter.result(summary);
+    return 0;
+  }
+  reporter.line('');
+  reporter.line(`patchdisc demo — data in ${dataDir} (upstream was ${summary.upstream})`);
+  reporter.line(`signing certificate ${summary.certificate}`);
+  reporter.line(`fingerprint (SHA-256) ${summary.fingerprint}`);
+  for (const w of summary.weeks) {
+    reporter.line(`week ${w.week}${w.upToDate ? ' (up to date: nothing new written)' : ''}`);
+    for (const d of w.discs) {
+      reporter.line(`  ${d.subscriber} seq ${d.sequence} disc ${d.disc}/${d.of} ${d.volumeId} ${(d.bytes / 1e6).toFixed(1)} MB ${d.iso}`);
+    }
+    for (const s of w.shipments) reporter.line(`  shipment #${s.id} → ${s.subscriber}: ${s.status}`);
+  }
+  reporter.line('');
+  reporter.line(`verify a disc: patchdisc verify ${summary.weeks.at(-1)?.discs[0]?.iso ?? 'DISC.iso'} --cert ${summary.certificate} --subscriber ${summary.weeks.at(-1)?.discs[0]?.subscriber ?? 'CODE'}`);
+  return 0;
+}
