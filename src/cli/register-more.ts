@@ -1,4 +1,12 @@
 import { Option, type Command } from 'commander';
+import {
+  inspectCabCommand,
+  inspectCvrfCommand,
+  inspectDownloadDialogCommand,
+  inspectSearchPageCommand,
+  inspectWsusscn2Command,
+} from './commands/inspect.ts';
+import { selectCommand } from './commands/select.ts';
 import { scheduleCommand } from './commands/schedule.ts';
 import { statusCommand } from './commands/status.ts';
 import { upstreamCommand } from './commands/upstream.ts';
@@ -6,6 +14,36 @@ import type { Runner } from './main.ts';
 
 /** Commands beyond demo and build; each lives in commands/<verb>.ts. */
 export function registerMore(program: Command, run: Runner): void {
+  const inspect = program.command('inspect').description('read Microsoft formats: cab, wsusscn2, search-page, download-dialog, cvrf');
+  inspect
+    .command('cab <file>')
+    .description('list a cabinet (members, folders, compression); --extract DIR writes the members')
+    .option('--extract <dir>', 'extract members into DIR (a \\ in a name becomes a folder)')
+    .action(async (file: string, _o, cmd: Command) => run(cmd, (o, io) => inspectCabCommand(file, o, io)));
+  inspect
+    .command('wsusscn2 <file>')
+    .description('every bundle of a wsusscn2.cab: KB, title, products, classifications, supersedence, files')
+    .action(async (file: string, _o, cmd: Command) => run(cmd, (o, io) => inspectWsusscn2Command(file, o, io)));
+  inspect
+    .command('search-page <file>')
+    .description('rows and paging of a saved Update Catalog Search.aspx page')
+    .action(async (file: string, _o, cmd: Command) => run(cmd, (o, io) => inspectSearchPageCommand(file, o, io)));
+  inspect
+    .command('download-dialog <file>')
+    .description('file URLs and SHA-1 digests of a saved DownloadDialog.aspx response')
+    .action(async (file: string, _o, cmd: Command) => run(cmd, (o, io) => inspectDownloadDialogCommand(file, o, io)));
+  inspect
+    .command('cvrf <file>')
+    .description('KBs, CVEs, severity and restart flags of an MSRC CVRF document')
+    .action(async (file: string, _o, cmd: Command) => run(cmd, (o, io) => inspectCvrfCommand(file, o, io)));
+
+  program
+    .command('select')
+    .description('what a pipeline selects from the last synced catalog, and why; --subscriber shows that subscriber\'s next disc')
+    .requiredOption('--pipeline <name>', 'pipeline name')
+    .option('--subscriber <code>', 'subscriber code')
+    .action(async (_o, cmd: Command) => run(cmd, selectCommand));
+
   program
     .command('schedule')
     .description('run builds on the configured cron schedule (default Monday 02:00 Asia/Shanghai), with catch-up and alarms')
