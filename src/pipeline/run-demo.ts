@@ -153,7 +153,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       const cert = await loadCertificate(state.certPath);
       return {
         certificate: state.certPath,
-        fingerprint: cert.fingerprint,
+        fingerprint: cert.keyId,
         upstream: upstream.url,
         weeks: weeks.map((w) => ({
           week: w.week,

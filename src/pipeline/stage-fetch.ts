@@ -72,7 +72,8 @@ export async function fetchStage(ctx: BuildContext, updates: CatalogUpdate[]): P
     },
     onFileDone: (r) => {
       filesDone++;
-      ctx.events.log('info', `${r.cached ? 'have' : 'fetched'} ${r.path.split('/').pop()} (${r.bytes} bytes)`, {
+      const url = bySha1.get(r.sha1)?.req.url ?? r.sha1;
+      ctx.events.log('info', `${r.cached ? 'have' : 'fetched'} ${url.slice(url.lastIndexOf('/') + 1)} (${r.bytes} bytes)`, {
         sha1: r.sha1,
         attempts: r.attempts,
       });

@@ -1,3 +1,4 @@
+import { formatFingerprint } from '../../disc/keys.ts';
 import { runDemo } from '../../pipeline/run-demo.ts';
 import { parseWeek } from '../../pipeline/week.ts';
 import { Reporter, resolveDataDir, type CliIo, type GlobalOptions } from '../cli-io.ts';
@@ -34,7 +35,8 @@ export async function demoCommand(opts: DemoCommandOptions, io: CliIo): Promise<
   reporter.line('');
   reporter.line(`patchdisc demo — data in ${dataDir} (upstream was ${summary.upstream})`);
   reporter.line(`signing certificate ${summary.certificate}`);
-  reporter.line(`fingerprint (SHA-256) ${summary.fingerprint}`);
+  reporter.line(`certificate fingerprint (SHA-256), read it to subscribers:`);
+  for (const l of formatFingerprint(summary.fingerprint).split('\n')) reporter.line(`  ${l}`);
   for (const w of summary.weeks) {
     reporter.line(`week ${w.week}${w.upToDate ? ' (up to date: nothing new written)' : ''}`);
     for (const d of w.discs) {
