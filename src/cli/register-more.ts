@@ -6,6 +6,8 @@ import {
   inspectSearchPageCommand,
   inspectWsusscn2Command,
 } from './commands/inspect.ts';
+import { keysGenerateCommand, keysShowCommand } from './commands/keys.ts';
+import { verifyCommand } from './commands/verify.ts';
 import { selectCommand } from './commands/select.ts';
 import { scheduleCommand } from './commands/schedule.ts';
 import { statusCommand } from './commands/status.ts';
@@ -36,6 +38,28 @@ export function registerMore(program: Command, run: Runner): void {
     .command('cvrf <file>')
     .description('KBs, CVEs, severity and restart flags of an MSRC CVRF document')
     .action(async (file: string, _o, cmd: Command) => run(cmd, (o, io) => inspectCvrfCommand(file, o, io)));
+
+  const keys = program.command('keys').description('the vendor signing key: generate, show');
+  keys
+    .command('generate')
+    .description('new RSA-3072 signing key (passphrase from PATCHDISC_KEY_PASSPHRASE or a prompt) with a self-signed certificate; becomes active')
+    .option('--name <name>', 'certificate subject, e.g. "Example Security signing key 2026"')
+    .addOption(new Option('--days <n>', 'validity in days (default 3650)').argParser(Number))
+    .option('--dir <dir>', 'where to write the key files (default <data>/keys)')
+    .action(async (_o, cmd: Command) => run(cmd, keysGenerateCommand));
+  keys
+    .command('show')
+    .description('the active key id and fingerprint, grouped for reading over the phone')
+    .action(async (_o, cmd: Command) => run(cmd, keysShowCommand));
+
+  program
+    .command('verify <target>')
+    .description('check a disc (folder, .iso file or device) against your pinned certificate: signatures, files, subscriber, sequence, expiry')
+    .option('--cert <file>', 'the certificate from the enrollment kit (required)')
+    .option('--subscriber <code>', 'your subscriber code: the disc must be meant for it')
+    .option('--state <file>', 'verify state file (default ~/.patchdisc/verify-state.json; updated only on success)')
+    .option('--at <time>', 'check expiry as of this time instead of now (e.g. to audit an old disc)')
+    .action(async (target: string, _o, cmd: Command) => run(cmd, (o, io) => verifyCommand(target, o, io)));
 
   program
     .command('select')

@@ -37,8 +37,9 @@ export const appConfigSchema = z
     proxy: z.string().url().optional(),
     signing: z
       .object({
-        key: z.string().default('keys/signing.key.pem'),
-        certificate: z.string().default('keys/signing.cer'),
+        /** Private key and certificate paths; when absent, the active key `keys generate` recorded. */
+        key: z.string().optional(),
+        certificate: z.string().optional(),
         /** Only for the demo: the passphrase in clear. Real sites use PATCHDISC_KEY_PASSPHRASE. */
         demoPassphrase: z.string().optional(),
       })

@@ -125,6 +125,21 @@ describe('patchdisc demo (npm start) end to end', () => {
     expect(updateFiles).toBeGreaterThan(0);
   });
 
+  it('patchdisc verify accepts each week\'s disc in order (ISO read in-process) and then refuses the older one', async () => {
+    const state = join(tmp.dir, 'verify-state.json');
+    const cd = first.weeks.map((w) => w.discs.find((d) => d.subscriber === 'DEMO-CD-001')!);
+    for (const d of cd) {
+      const r = await runCli(['verify', d.iso, '--cert', first.certificate, '--subscriber', 'DEMO-CD-001', '--state', state, '--at', '2026-10-10', '--json']);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect((JSON.parse(r.stdout) as { ok: boolean }).ok).toBe(true);
+    }
+    const replay = await runCli(['verify', cd[0]!.iso, '--cert', first.certificate, '--subscriber', 'DEMO-CD-001', '--state', state, '--at', '2026-10-10']);
+    expect(replay.code).toBe(3);
+    expect(replay.stderr).toMatch(/sequence/);
+    const other = await runCli(['verify', cd[1]!.iso, '--cert', first.certificate, '--subscriber', 'DEMO-DVD-002', '--state', state, '--at', '2026-10-10']);
+    expect(other.code).toBe(3);
+  });
+
   it('records one shipment per active subscriber and week, none for the expired subscriber', () => {
     const db = new Database(join(data, 'patchdisc.db'), { readonly: true });
     try {
