@@ -7,6 +7,7 @@ import {
   inspectWsusscn2Command,
 } from './commands/inspect.ts';
 import { keysGenerateCommand, keysShowCommand } from './commands/keys.ts';
+import { isoBuildCommand, isoCheckCommand } from './commands/iso.ts';
 import { verifyCommand } from './commands/verify.ts';
 import { selectCommand } from './commands/select.ts';
 import { scheduleCommand } from './commands/schedule.ts';
@@ -51,6 +52,19 @@ export function registerMore(program: Command, run: Runner): void {
     .command('show')
     .description('the active key id and fingerprint, grouped for reading over the phone')
     .action(async (_o, cmd: Command) => run(cmd, keysShowCommand));
+
+  const iso = program.command('iso').description('our ISO 9660 + Joliet + Rock Ridge writer and checker');
+  iso
+    .command('build <dir>')
+    .description('master a folder into an ISO image (deterministic with --date or SOURCE_DATE_EPOCH)')
+    .option('--out <file>', 'the .iso to write')
+    .option('--label <label>', 'volume id (d-characters, up to 32)')
+    .addOption(new Option('--date <epoch>', 'every date in the image, seconds since 1970').argParser(Number))
+    .action(async (dir: string, _o, cmd: Command) => run(cmd, (o, io) => isoBuildCommand(dir, o, io)));
+  iso
+    .command('check <file>')
+    .description('structural checks (both-endian fields, extents, records, path tables, size) and every file readable')
+    .action(async (file: string, _o, cmd: Command) => run(cmd, (o, io) => isoCheckCommand(file, o, io)));
 
   program
     .command('verify <target>')
