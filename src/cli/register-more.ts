@@ -8,6 +8,7 @@ import {
 } from './commands/inspect.ts';
 import { keysGenerateCommand, keysShowCommand } from './commands/keys.ts';
 import { isoBuildCommand, isoCheckCommand } from './commands/iso.ts';
+import { downloadCommand, storeGcCommand, storeVerifyCommand } from './commands/store.ts';
 import { verifyCommand } from './commands/verify.ts';
 import { selectCommand } from './commands/select.ts';
 import { scheduleCommand } from './commands/schedule.ts';
@@ -65,6 +66,24 @@ export function registerMore(program: Command, run: Runner): void {
     .command('check <file>')
     .description('structural checks (both-endian fields, extents, records, path tables, size) and every file readable')
     .action(async (file: string, _o, cmd: Command) => run(cmd, (o, io) => isoCheckCommand(file, o, io)));
+
+  program
+    .command('download <url>')
+    .description('fetch one file into the content store, SHA-1 checked and SHA-256 computed in one pass')
+    .option('--sha1 <digest>', 'expected SHA-1 (hex or base64, as the catalog gives it)')
+    .option('--allow-host <host>', 'also allow this host (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
+    .action(async (url: string, _o, cmd: Command) => run(cmd, (o, io) => downloadCommand(url, o, io)));
+  const store = program.command('store').description('the content-addressed store of downloaded files');
+  store
+    .command('verify')
+    .description('re-hash every stored file; corrupt files are quarantined and reported')
+    .action(async (_o, cmd: Command) => run(cmd, storeVerifyCommand));
+  store
+    .command('gc')
+    .description('remove stored files that no retained build references')
+    .addOption(new Option('--keep-weeks <n>', 'keep files of builds from the last N weeks (default retention.keepWeeks)').argParser(Number))
+    .option('--dry-run', 'only list what would be removed')
+    .action(async (_o, cmd: Command) => run(cmd, storeGcCommand));
 
   program
     .command('verify <target>')
