@@ -1,0 +1,210 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateSigningKey, loadSigningKey } from '../../../src/disc/keys.ts';
+import type { GeneratedKey, SigningKey } from '../../../src/disc/keys.ts';
+import { buildEnrollmentKit, enrollmentKitFiles } from '../../../src/disc/kit.ts';
+import type { ManifestInput } from '../../../src/disc/manifest.ts';
+import { makeTempDir, requireTools } from '../../helpers/tools.ts';
+import { PASSPHRASE, sampleUpdates, sha256Hex, writeDiscFolder } from './disc-fixture.ts';
+
+const hasShellTools = requireTools('sh', 'openssl', 'sha256sum', 'find', 'sort');
+const hasUnzip = requireTools('unzip');
+const hasChromium = requireTools('chromium');
+
+/** Valid against the real clock, which the script and the page read. */
+const CURRENT: Partial<ManifestInput> = { created: '2026-01-01T00:00:00Z', expires: '2099-01-01T00:00:00Z' };
+const MSU = 'updates/windows-10/KB50421234/windows10.0-kb50421234-x64.msu';
+
+describe('enrollment kit', () => {
+  const tmp = makeTempDir();
+  let generated: GeneratedKey;
+  let key: SigningKey;
+  let otherKey: SigningKey;
+  let good: string;
+  let n = 0;
+
+  beforeAll(async () => {
+    generated = await generateSigningKey({ name: 'Vendor', passphrase: PASSPHRASE, keyDir: join(tmp.dir, 'keys') });
+    key = await loadSigningKey({ keyPath: generated.keyPath, certPath: generated.certPath, passphrase: PASSPHRASE });
+    const o = await generateSigningKey({ name: 'Intruder', passphrase: PASSPHRASE, keyDir: join(tmp.dir, 'keys') });
+    otherKey = await loadSigningKey({ keyPath: o.keyPath, certPath: o.certPath, passphrase: PASSPHRASE });
+    good = join(tmp.dir, 'good');
+    writeDiscFolder(good, key, { overrides: CURRENT });
+  });
+  afterAll(() => tmp.remove());
+
+  function fresh(name: string): string {
+    n += 1;
+    return join(tmp.dir, `${name}-${n}`);
+  }
+
+  async function writeKit(baseline = 6): Promise<string> {
+    const dir = fresh('kit');
+    mkdirSync(dir);
+    for (const f of await enrollmentKitFiles({ certificatePath: generated.certPath, subscriberCode: 'ACME-01', sequenceBaseline: baseline })) {
+      writeFileSync(join(dir, f.path), f.data);
+      chmodSync(join(dir, f.path), f.mode);
+    }
+    return dir;
+  }
+
+  function copyOfGood(): string {
+    const dir = fresh('disc');
+    cpSync(good, dir, { recursive: true });
+    return dir;
+  }
+
+  function runScript(kit: string, disc: string): { status: number | null; out: string } {
+    const r = spawnSync('sh', [join(kit, 'verify-disc.sh'), disc], { encoding: 'utf8' });
+    return { status: r.status, out: `${r.stdout}${r.stderr}` };
+  }
+
+  it('enrollmentKitFiles() holds the certificate, fingerprint, subscriber, baseline and pinned key', async () => {
+    const files = await enrollmentKitFiles({ certificatePath: generated.certPath, subscriberCode: 'ACME-01', sequenceBaseline: 6 });
+    expect(files.map((f) => f.path)).toEqual(['vendor.cer', 'FINGERPRINT.txt', 'SUBSCRIBER.txt', 'README.txt', 'state.txt', 'verify-disc.sh', 'verify.html']);
+    const get = (p: string): Buffer => files.find((f) => f.path === p)?.data ?? Buffer.alloc(0);
+    expect(get('vendor.cer').equals(readFileSync(generated.certPath))).toBe(true);
+    expect(get('FINGERPRINT.txt').toString()).toContain(generated.fingerprint.split('\n')[0]);
+    expect(get('SUBSCRIBER.txt').toString()).toContain('sequence baseline: 6');
+    expect(get('state.txt').toString()).toBe('subscriberId=ACME-01\nlastSequence=6\nlastManifestSha256=\n');
+    expect(get('verify-disc.sh').toString()).toContain(`PINNED_SHA256='${generated.keyId}'`);
+    expect(get('verify.html').toString()).toContain(`"keyId":"${generated.keyId}"`);
+    expect(get('verify.html').toString()).not.toMatch(/(src|href)=/);
+  });
+
+  it('enrollmentKitFiles() refuses a bad subscriber code or baseline', async () => {
+    const base = { certificatePath: generated.certPath, sequenceBaseline: 0 };
+    await expect(enrollmentKitFiles({ ...base, subscriberCode: 'a b' })).rejects.toMatchObject({ code: 'USAGE' });
+    await expect(enrollmentKitFiles({ ...base, subscriberCode: 'A', sequenceBaseline: -1 })).rejects.toMatchObject({ code: 'USAGE' });
+  });
+
+  it.skipIf(!hasUnzip)('buildEnrollmentKit() writes a zip with one kit folder and an executable script', async () => {
+    const outZip = join(tmp.dir, 'out', 'kit.zip');
+    const result = await buildEnrollmentKit({ certificatePath: generated.certPath, subscriberCode: 'ACME-01', sequenceBaseline: 6, outZip });
+    const listed = execFileSync('unzip', ['-Z1', outZip], { encoding: 'utf8' }).trim().split('\n').sort();
+    expect(listed).toEqual([...result.files].sort());
+    const dest = fresh('unzipped');
+    execFileSync('unzip', ['-q', outZip, '-d', dest]);
+    const folder = join(dest, 'patchdisc-kit-ACME-01');
+    expect(readFileSync(join(folder, 'vendor.cer')).equals(readFileSync(generated.certPath))).toBe(true);
+    expect(statSync(join(folder, 'verify-disc.sh')).mode & 0o111).not.toBe(0);
+    execFileSync('unzip', ['-tq', outZip]);
+  });
+
+  describe.skipIf(!hasShellTools)('verify-disc.sh', () => {
+    it('accepts a good disc, records it, accepts it again, then refuses an older or equal one', async () => {
+      const kit = await writeKit();
+      const ok = runScript(kit, good);
+      expect(ok.out).toContain('OK / 验证通过');
+      expect(ok.status).toBe(0);
+      expect(readFileSync(join(kit, 'state.txt'), 'utf8')).toBe(
+        `subscriberId=ACME-01\nlastSequence=7\nlastManifestSha256=${sha256Hex(readFileSync(join(good, 'MANIFEST.json')))}\n`,
+      );
+      expect(runScript(kit, good).status).toBe(0);
+      const sameSequence = fresh('same-seq');
+      writeDiscFolder(sameSequence, key, { overrides: { ...CURRENT, week: '2026-W43' } });
+      const replay = runScript(kit, sameSequence);
+      expect(replay.status).toBe(1);
+      expect(replay.out).toContain('sequence 7 is not newer than 7');
+    });
+
+    it('refuses an older sequence than the baseline', async () => {
+      const r = runScript(await writeKit(7), good);
+      expect(r.status).toBe(1);
+      expect(r.out).toContain('not newer than 7');
+    });
+
+    it.each([
+      ['a byte flipped in an update file', (d: string) => {
+        const data = readFileSync(join(d, MSU));
+        data[3] = (data[3] ?? 0) ^ 1;
+        writeFileSync(join(d, MSU), data);
+      }, 'damaged or altered'],
+      ['an extra file', (d: string) => writeFileSync(join(d, 'updates', 'extra.exe'), 'x'), 'extra / 多余: updates/extra.exe'],
+      ['a missing file', (d: string) => rmSync(join(d, MSU)), `missing / 缺少: ${MSU}`],
+      ['an edited SHA256SUMS', (d: string) => writeFileSync(join(d, 'SHA256SUMS'), readFileSync(join(d, 'SHA256SUMS'), 'utf8').replace('sequence: 7', 'sequence: 8')), 'SHA256SUMS is not signed'],
+      ['an edited MANIFEST.json', (d: string) => writeFileSync(join(d, 'MANIFEST.json'), readFileSync(join(d, 'MANIFEST.json'), 'utf8').replace('"sequence": 7', '"sequence": 8')), 'MANIFEST.json is not signed'],
+      ['an empty signature file', (d: string) => writeFileSync(join(d, 'MANIFEST.json.sig'), ''), 'MANIFEST.json is not signed'],
+    ] as [string, (dir: string) => void, string][])('refuses a disc with %s', async (_name, tamper, message) => {
+      const kit = await writeKit();
+      const disc = copyOfGood();
+      tamper(disc);
+      const r = runScript(kit, disc);
+      expect(r.status).toBe(1);
+      expect(r.out).toContain(message);
+      expect(readFileSync(join(kit, 'state.txt'), 'utf8')).toContain('lastSequence=6');
+    });
+
+    it("refuses another subscriber's disc, an expired disc and a disc signed with another key", async () => {
+      const kit = await writeKit();
+      const other = fresh('other');
+      writeDiscFolder(other, key, { overrides: { ...CURRENT, subscriberId: 'BETA-02' } });
+      expect(runScript(kit, other).out).toContain('disc is meant for BETA-02, not ACME-01');
+      const expired = fresh('expired');
+      writeDiscFolder(expired, key, { overrides: { created: '2001-01-01T00:00:00Z', expires: '2001-02-05T00:00:00Z' } });
+      expect(runScript(kit, expired).out).toContain('disc expired on 2001-02-05T00:00:00Z');
+      const forged = fresh('forged');
+      writeDiscFolder(forged, otherKey, { updates: sampleUpdates(42), overrides: CURRENT });
+      expect(runScript(kit, forged).out).toContain('SHA256SUMS is not signed by the pinned key');
+    });
+
+    it('refuses to run with a certificate that does not match the pinned fingerprint', async () => {
+      const kit = await writeKit();
+      writeFileSync(join(kit, 'vendor.cer'), otherKey.certificateDer);
+      const r = runScript(kit, good);
+      expect(r.status).toBe(1);
+      expect(r.out).toContain('does not match the pinned fingerprint');
+    });
+  });
+
+  describe.skipIf(!hasChromium)('verify.html', () => {
+    async function runPage(kit: string, discs: string[]): Promise<string[]> {
+      const { chromium } = await import('playwright-core');
+      const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+      const results: string[] = [];
+      try {
+        const page = await (await browser.newContext()).newPage();
+        await page.goto(`file://${join(kit, 'verify.html')}`);
+        for (const disc of discs) {
+          await page.evaluate(() => {
+            const r = document.getElementById('result');
+            if (r !== null) r.textContent = '';
+          });
+          await page.setInputFiles('#folder', disc);
+          await page.waitForFunction(() => (document.getElementById('result')?.textContent ?? '') !== '', undefined, { timeout: 30_000 });
+          results.push(`${await page.textContent('#result')}\n${await page.textContent('#checks')}`);
+        }
+      } finally {
+        await browser.close();
+      }
+      return results;
+    }
+
+    it('accepts a good disc, then refuses tampered, replayed and foreign discs', async () => {
+      const kit = await writeKit();
+      const flipped = copyOfGood();
+      const data = readFileSync(join(flipped, MSU));
+      data[0] = (data[0] ?? 0) ^ 1;
+      writeFileSync(join(flipped, MSU), data);
+      const extra = copyOfGood();
+      writeFileSync(join(extra, 'extra.txt'), 'x');
+      const other = fresh('other-sub');
+      writeDiscFolder(other, key, { overrides: { ...CURRENT, subscriberId: 'BETA-02' } });
+      const forged = fresh('forged-page');
+      writeDiscFolder(forged, otherKey, { overrides: CURRENT });
+      const sameSequence = fresh('same-seq-page');
+      writeDiscFolder(sameSequence, key, { overrides: { ...CURRENT, week: '2026-W43' } });
+
+      const [ok, bad1, bad2, bad3, bad4, replay] = await runPage(kit, [good, flipped, extra, other, forged, sameSequence]);
+      expect(ok).toContain('Disc verified');
+      expect(bad1).toContain('damaged or altered: ' + MSU);
+      expect(bad2).toContain('extra extra.txt');
+      expect(bad3).toContain('✘ 光盘属于订户 ACME-01');
+      expect(bad4).toContain('✘ SHA256SUMS 签名有效');
+      expect(replay).toContain('✘ 序号 7 新于 7');
+      for (const r of [bad1, bad2, bad3, bad4, replay]) expect(r).toContain('Verification FAILED');
+    });
+  });
+});
