@@ -11,15 +11,12 @@ import type { KeyObject } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
+// @peculiar/x509 registers its algorithms through tsyringe, which needs the Reflect metadata API.
+import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { PatchdiscError } from '../errors.ts';
+import { KEY_ID_PREFIX_CHARS, SIGNING_KEY_BITS } from './disc-names.ts';
 
-/** RSA-3072: the scheme every verifier (Node, openssl dgst, .NET Framework) handles (disc-trust.md). */
-export const SIGNING_KEY_BITS = 3072;
-/** Raw PKCS#1 v1.5 signature length for a 3072-bit modulus. */
-export const SIGNATURE_BYTES = SIGNING_KEY_BITS / 8;
-/** Hex characters of the key id used in file names (`keys/<keyId16>.cer`). */
-export const KEY_ID_PREFIX_CHARS = 16;
 const DEFAULT_VALIDITY_DAYS = 3650;
 const DAY_MS = 86_400_000;
 /** Serial numbers are positive 16-byte integers (RFC 5280 §4.1.2.2 allows up to 20 octets). */

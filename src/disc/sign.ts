@@ -1,7 +1,7 @@
 import { sign, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { PatchdiscError } from '../errors.ts';
-import { SIGNATURE_BYTES } from './keys.ts';
+import { SIGNATURE_BYTES } from './disc-names.ts';
 import type { SigningKey } from './keys.ts';
 
 /**

@@ -72,12 +72,16 @@ export function planDiscs<F extends PlannedFile>(files: F[], medium: Medium): Pl
   }));
 }
 
+/** Joliet's volume identifier holds 16 UCS-2 characters; Windows shows that one. */
+const LABEL_MAX = 16;
+
 /**
- * Volume label "PREFIX_2026W48_1OF2": d-characters only, at most 32 (ECMA-119 8.4.11); the prefix is
- * shortened when needed, never the week or the disc number.
+ * Volume label "PATCH_26W48_1OF2": d-characters only and at most 16 characters, so the primary and
+ * the Joliet volume ids agree (Windows shows the Joliet one); the prefix is shortened when needed,
+ * never the week or the disc number.
  */
 export function volumeLabel(prefix: string, week: string, disc: number, of: number): string {
-  const tail = `_${week.replace('-', '')}_${disc}OF${of}`;
-  const head = prefix.toUpperCase().replace(/[^A-Z0-9_]/g, '_').slice(0, 32 - tail.length);
-  return `${head}${tail}`;
+  const tail = `_${week.slice(2, 4)}W${week.slice(6)}_${disc}OF${of}`;
+  const head = prefix.toUpperCase().replace(/[^A-Z0-9_]/g, '_').slice(0, Math.max(1, LABEL_MAX - tail.length));
+  return `${head}${tail}`.slice(0, Math.max(LABEL_MAX, tail.length + 1));
 }

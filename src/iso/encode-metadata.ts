@@ -1,0 +1,120 @@
+/**
+ * Encodes everything before the first file's data: system area, volume descriptors, path tables,
+ * both directory trees and Rock Ridge continuation areas. Pure: the bytes follow from the layout.
+ */
+import { PatchdiscError } from '../errors.ts';
+import {
+  DOT_IDENTIFIER, DOTDOT_IDENTIFIER, DR_MAX_LENGTH, FLAG_DIRECTORY, FLAG_MULTI_EXTENT,
+  directoryRecordLength, encodeDirectoryRecord,
+} from './directory-record.ts';
+import type { IsoLayout, PathTablePlan, PlannedNode } from './layout.ts';
+import { encodeUcs2 } from './names.ts';
+import { encodePathTable } from './path-table.ts';
+import { encodeCe, splitSystemUse } from './rock-ridge.ts';
+import { systemUseEntries, type SystemUseRole } from './system-use.ts';
+import { SECTOR_SIZE, SYSTEM_AREA_SECTORS, encodeTerminator, encodeVolumeDescriptor } from './volume-descriptor.ts';
+
+type Tree = 'primary' | 'joliet';
+const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+
+/** Returns sectors [0, layout.metadataSectors) of the image. */
+export function encodeMetadata(layout: IsoLayout): Uint8Array {
+  const out = new Uint8Array(layout.metadataSectors * SECTOR_SIZE);
+  const nodes = layout.nodes;
+  const at = (i: number): PlannedNode => nodes[i] as PlannedNode;
+  const root = at(0);
+
+  const identifier = (n: number, tree: Tree): Uint8Array =>
+    tree === 'primary' ? ascii(at(n).primaryId) : encodeUcs2(at(n).name);
+  const extentOf = (n: number, tree: Tree) => (tree === 'primary' ? at(n).primaryExtent : at(n).jolietExtent);
+
+  const systemUse = (n: number, role: SystemUseRole, idLength: number, tree: Tree): Uint8Array[] => {
+    if (tree === 'joliet') return [];
+    const split = splitSystemUse(systemUseEntries(nodes, n, role), DR_MAX_LENGTH - directoryRecordLength(idLength, 0));
+    if (split.continuationLength === 0) return split.inline;
+    const area = at(n).continuation;
+    if (area === undefined || area.length !== split.continuationLength) {
+      throw new PatchdiscError('INTERNAL', `Cannot encode Rock Ridge entries of ${JSON.stringify(at(n).path)}: continuation area not planned as ${split.continuationLength} bytes`);
+    }
+    let pos = area.lba * SECTOR_SIZE + area.offset;
+    for (const e of split.continuation) {
+      out.set(e, pos);
+      pos += e.length;
+    }
+    return [...split.inline, encodeCe(area.lba, area.offset, area.length)];
+  };
+
+  const rootRecord = (tree: Tree): Uint8Array =>
+    encodeDirectoryRecord({ extent: extentOf(0, tree).lba, dataLength: extentOf(0, tree).size, date: root.mtime, flags: FLAG_DIRECTORY, identifier: DOT_IDENTIFIER });
+
+  const descriptor = (tree: Tree, table: PathTablePlan): Uint8Array =>
+    encodeVolumeDescriptor({
+      kind: tree,
+      systemId: tree === 'primary' ? layout.systemId.toUpperCase() : layout.systemId,
+      volumeId: tree === 'primary' ? layout.volumeId : layout.jolietVolumeId,
+      volumeSetId: tree === 'primary' ? layout.volumeId : layout.jolietVolumeId,
+      publisher: tree === 'primary' ? layout.publisher.toUpperCase() : layout.publisher,
+      dataPreparer: '',
+      application: tree === 'primary' ? layout.application.toUpperCase() : layout.application,
+      totalSectors: layout.totalSectors,
+      pathTableSize: table.size,
+      lPathTable: table.lLba,
+      mPathTable: table.mLba,
+      rootRecord: rootRecord(tree),
+      date: layout.date,
+    });
+  out.set(descriptor('primary', layout.primaryPathTable), SYSTEM_AREA_SECTORS * SECTOR_SIZE);
+  out.set(descriptor('joliet', layout.jolietPathTable), (SYSTEM_AREA_SECTORS + 1) * SECTOR_SIZE);
+  out.set(encodeTerminator(), (SYSTEM_AREA_SECTORS + 2) * SECTOR_SIZE);
+
+  for (const [tree, table] of [['primary', layout.primaryPathTable], ['joliet', layout.jolietPathTable]] as const) {
+    const number = new Map(table.order.map((n, k) => [n, k + 1]));
+    const entries = table.order.map((n) => ({
+      identifier: n === 0 ? DOT_IDENTIFIER : identifier(n, tree),
+      extent: extentOf(n, tree).lba,
+      parent: number.get(at(n).parent) ?? 1,
+    }));
+    out.set(encodePathTable(entries, true), table.lLba * SECTOR_SIZE);
+    out.set(encodePathTable(entries, false), table.mLba * SECTOR_SIZE);
+
+    for (const d of table.order) {
+      const dir = at(d);
+      const records: Uint8Array[] = [
+        encodeDirectoryRecord({ extent: extentOf(d, tree).lba, dataLength: extentOf(d, tree).size, date: dir.mtime, flags: FLAG_DIRECTORY, identifier: DOT_IDENTIFIER, systemUse: systemUse(d, d === 0 ? 'root-dot' : 'dot', 1, tree) }),
+        encodeDirectoryRecord({ extent: extentOf(dir.parent, tree).lba, dataLength: extentOf(dir.parent, tree).size, date: at(dir.parent).mtime, flags: FLAG_DIRECTORY, identifier: DOTDOT_IDENTIFIER, systemUse: systemUse(d, 'dotdot', 1, tree) }),
+      ];
+      for (const c of tree === 'primary' ? dir.primaryChildren : dir.jolietChildren) {
+        const child = at(c);
+        const id = identifier(c, tree);
+        const su = systemUse(c, 'self', id.length, tree);
+        if (child.isDir) {
+          records.push(encodeDirectoryRecord({ extent: extentOf(c, tree).lba, dataLength: extentOf(c, tree).size, date: child.mtime, flags: FLAG_DIRECTORY, identifier: id, systemUse: su }));
+          continue;
+        }
+        child.extents.forEach((e, k) => {
+          const flags = k < child.extents.length - 1 ? FLAG_MULTI_EXTENT : 0;
+          records.push(encodeDirectoryRecord({ extent: e.lba, dataLength: e.size, date: child.mtime, flags, identifier: id, systemUse: su }));
+        });
+      }
+      writeDirectory(out, extentOf(d, tree), records, dir.path);
+    }
+  }
+  return out;
+}
+
+/** Places records sector by sector; a record that would cross a sector starts the next one. */
+function writeDirectory(out: Uint8Array, extent: { lba: number; size: number }, records: Uint8Array[], path: string): void {
+  let sector = 0;
+  let offset = 0;
+  for (const r of records) {
+    if (offset + r.length > SECTOR_SIZE) {
+      sector++;
+      offset = 0;
+    }
+    out.set(r, (extent.lba + sector) * SECTOR_SIZE + offset);
+    offset += r.length;
+  }
+  if ((sector + 1) * SECTOR_SIZE !== extent.size) {
+    throw new PatchdiscError('INTERNAL', `Cannot encode folder ${JSON.stringify(path || '/')}: records take ${sector + 1} sectors, layout planned ${extent.size / SECTOR_SIZE}`);
+  }
+}

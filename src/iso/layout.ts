@@ -1,0 +1,289 @@
+/**
+ * The whole image planned as plain data before a byte is written: every directory, path table,
+ * continuation area and file extent with its sector. Pure: sizes come in the input, no fs access.
+ */
+import { PatchdiscError } from '../errors.ts';
+import { DOT_IDENTIFIER, DR_MAX_LENGTH, directoryRecordLength } from './directory-record.ts';
+import { buildTree, pathTableOrder, type TreeNode } from './iso-tree.ts';
+import { SHORT_DATE_LENGTH, writeShortDate } from './iso-date.ts';
+import { encodeUcs2 } from './names.ts';
+import { pathTableRecordLength, PT_MAX_DIRECTORIES } from './path-table.ts';
+import { CE_LENGTH, splitSystemUse } from './rock-ridge.ts';
+import { SECTOR_SIZE, SYSTEM_AREA_SECTORS } from './volume-descriptor.ts';
+import { systemUseEntries, type SystemUseRole } from './system-use.ts';
+
+export type IsoSource = { kind: 'file'; path: string } | { kind: 'buffer'; data: Uint8Array };
+
+export interface IsoFileInput {
+  /** '/'-separated path inside the image, e.g. 'updates/win10/KB5034441/x.msu'. */
+  path: string;
+  size: number;
+  source: IsoSource;
+  /** Permission bits for Rock Ridge (default 0o444). */
+  mode?: number;
+  /** Epoch seconds (default: options.date). */
+  mtime?: number;
+}
+
+export interface IsoOptions {
+  /** d-characters (A-Z 0-9 _), at most 32; Joliet shows the first 16 (its field is 16 UCS-2 chars). */
+  volumeId: string;
+  publisher?: string;
+  application?: string;
+  /** Epoch seconds; every date in the image comes from here or a file's mtime. */
+  date: number;
+  systemId?: string;
+}
+
+export interface Extent {
+  lba: number;
+  size: number;
+}
+
+export interface ContinuationArea {
+  lba: number;
+  offset: number;
+  length: number;
+}
+
+export interface PlannedNode extends TreeNode {
+  /** Full st_mode for Rock Ridge PX. */
+  mode: number;
+  mtime: number;
+  /** Rock Ridge link count. */
+  links: number;
+  /** Directory extents in each tree (size = whole sectors); a file's data lives in `extents`. */
+  primaryExtent: Extent;
+  jolietExtent: Extent;
+  /** File data extents: one, or several of at most MULTI_EXTENT_SIZE bytes (flag 0x80 on all but last). */
+  extents: Extent[];
+  /** Continuation area of this node's record (for the root: of its '.' record). */
+  continuation?: ContinuationArea;
+  /** Index into IsoLayout.files for a file. */
+  file: number;
+}
+
+export interface PlannedFile {
+  node: number;
+  path: string;
+  size: number;
+  source: IsoSource;
+  /** First data sector; data is contiguous, zero-padded to the sector. */
+  lba: number;
+}
+
+export interface PathTablePlan {
+  /** Directory node indexes in table order; number k (1-based) is order[k-1]. */
+  order: number[];
+  size: number;
+  lLba: number;
+  mLba: number;
+}
+
+export interface IsoLayout {
+  volumeId: string;
+  jolietVolumeId: string;
+  systemId: string;
+  publisher: string;
+  application: string;
+  date: number;
+  nodes: PlannedNode[];
+  /** In data order (ascending LBA). */
+  files: PlannedFile[];
+  primaryPathTable: PathTablePlan;
+  jolietPathTable: PathTablePlan;
+  /** Sectors [0, metadataSectors) hold descriptors, path tables, directories and continuation areas. */
+  metadataSectors: number;
+  totalSectors: number;
+  totalBytes: number;
+}
+
+/** libisofs' section size: a multiple of 2048 just under 4 GiB (ECMA-119 level 3 multi-extent). */
+export const MULTI_EXTENT_SIZE = 0xfffff800;
+const MAX_SINGLE_EXTENT = 0xffffffff;
+/** Zero sectors after the data, as genisoimage/xorriso pad, so TAO-written CDs read to the end. */
+export const TAIL_PADDING_SECTORS = 150;
+/** PVD, Joliet SVD, terminator follow the system area. */
+export const VOLUME_DESCRIPTOR_SECTORS = 3;
+
+const sectorsFor = (bytes: number): number => Math.ceil(bytes / SECTOR_SIZE);
+
+/** Plans an image. Throws NAME_TOO_LONG, NAME_INVALID, SIZE_MISMATCH, VALIDATION naming the input. */
+export function planIsoLayout(files: IsoFileInput[], options: IsoOptions): IsoLayout {
+  const resolved = resolveOptions(options);
+  files.forEach(checkInput);
+  const tree = buildTree(files.map((f) => f.path));
+  const nodes: PlannedNode[] = tree.map((t) => {
+    const input = t.input >= 0 ? (files[t.input] as IsoFileInput) : undefined;
+    const dirLinks = 2 + t.jolietChildren.filter((c) => (tree[c] as TreeNode).isDir).length;
+    return {
+      ...t,
+      mode: input ? 0o100000 | ((input.mode ?? 0o444) & 0o7777) : 0o040555,
+      mtime: input?.mtime ?? options.date,
+      links: input ? 1 : dirLinks,
+      primaryExtent: { lba: 0, size: 0 },
+      jolietExtent: { lba: 0, size: 0 },
+      extents: input ? splitExtents(input.size) : [],
+      file: -1,
+    };
+  });
+  const primaryOrder = pathTableOrder(nodes, 'primary');
+  const jolietOrder = pathTableOrder(nodes, 'joliet');
+  if (primaryOrder.length > PT_MAX_DIRECTORIES) {
+    throw new PatchdiscError('VALIDATION', `Cannot plan the image: ${primaryOrder.length} folders, ECMA-119 path tables allow ${PT_MAX_DIRECTORIES}; split the content over more discs`);
+  }
+  const at = node(nodes);
+
+  // Continuation areas first: their sizes decide nothing else, their places are assigned later.
+  // libarchive reads the image front to back and picks up a directory's continuation areas only
+  // right after that directory's extent, so each directory's areas follow its own sectors.
+  const pending = new Map<number, { node: number; length: number }[]>();
+  const suLength = (n: number, role: SystemUseRole, idLength: number, dir: number): number => {
+    const split = splitSystemUse(systemUseEntries(nodes, n, role), DR_MAX_LENGTH - directoryRecordLength(idLength, 0));
+    if (split.continuationLength > 0) {
+      const list = pending.get(dir) ?? [];
+      list.push({ node: n, length: split.continuationLength });
+      pending.set(dir, list);
+    }
+    return split.inline.reduce((s, e) => s + e.length, 0) + (split.continuationLength > 0 ? CE_LENGTH : 0);
+  };
+
+  const primarySizes = new Map<number, number>();
+  for (const d of primaryOrder) {
+    const records = [
+      directoryRecordLength(1, suLength(d, d === 0 ? 'root-dot' : 'dot', 1, d)),
+      directoryRecordLength(1, suLength(d, 'dotdot', 1, d)),
+    ];
+    for (const c of at(d).primaryChildren) {
+      const id = at(c).primaryId.length;
+      const length = directoryRecordLength(id, suLength(c, 'self', id, d));
+      for (let k = 0; k < Math.max(1, at(c).extents.length); k++) records.push(length);
+    }
+    primarySizes.set(d, packedSize(records));
+  }
+  const jolietSizes = new Map<number, number>();
+  for (const d of jolietOrder) {
+    const records = [directoryRecordLength(1, 0), directoryRecordLength(1, 0)];
+    for (const c of at(d).jolietChildren) {
+      const length = directoryRecordLength(2 * at(c).name.length, 0);
+      for (let k = 0; k < Math.max(1, at(c).extents.length); k++) records.push(length);
+    }
+    jolietSizes.set(d, packedSize(records));
+  }
+
+  let next = SYSTEM_AREA_SECTORS + VOLUME_DESCRIPTOR_SECTORS;
+  const table = (order: number[], id: (n: number) => number): PathTablePlan => {
+    const size = order.reduce((s, n) => s + pathTableRecordLength(n === 0 ? DOT_IDENTIFIER.length : id(n)), 0);
+    const lLba = next;
+    const mLba = lLba + sectorsFor(size);
+    next = mLba + sectorsFor(size);
+    return { order, size, lLba, mLba };
+  };
+  const primaryPathTable = table(primaryOrder, (n) => at(n).primaryId.length);
+  const jolietPathTable = table(jolietOrder, (n) => encodeUcs2(at(n).name).length);
+  for (const d of primaryOrder) {
+    const size = primarySizes.get(d) ?? 0;
+    at(d).primaryExtent = { lba: next, size };
+    next += sectorsFor(size);
+    let offset = 0;
+    for (const p of pending.get(d) ?? []) {
+      // SUSP 5.1 / Linux isofs: a continuation area lies within one logical block.
+      if (offset + p.length > SECTOR_SIZE) {
+        next++;
+        offset = 0;
+      }
+      at(p.node).continuation = { lba: next, offset, length: p.length };
+      offset += p.length;
+    }
+    if (offset > 0) next++;
+  }
+  for (const d of jolietOrder) {
+    const size = jolietSizes.get(d) ?? 0;
+    at(d).jolietExtent = { lba: next, size };
+    next += sectorsFor(size);
+  }
+  const metadataSectors = next;
+
+  const planned: PlannedFile[] = [];
+  for (const d of jolietOrder) {
+    for (const c of at(d).jolietChildren) {
+      const n = at(c);
+      if (n.isDir) continue;
+      const input = files[n.input] as IsoFileInput;
+      n.file = planned.length;
+      planned.push({ node: c, path: input.path, size: input.size, source: input.source, lba: input.size === 0 ? 0 : next });
+      for (const e of n.extents) {
+        // An empty file has no data sectors; its extent points at sector 0 with length 0.
+        e.lba = input.size === 0 ? 0 : next;
+        next += sectorsFor(e.size);
+      }
+    }
+  }
+  const totalSectors = next + TAIL_PADDING_SECTORS;
+  if (totalSectors > MAX_SINGLE_EXTENT) {
+    throw new PatchdiscError('FILE_TOO_LARGE', `Cannot plan the image: ${totalSectors} sectors exceeds the 32-bit volume size; split the content over more discs`);
+  }
+  return { ...resolved, nodes, files: planned, primaryPathTable, jolietPathTable, metadataSectors, totalSectors, totalBytes: totalSectors * SECTOR_SIZE };
+}
+
+function node(nodes: PlannedNode[]): (i: number) => PlannedNode {
+  return (i) => nodes[i] as PlannedNode;
+}
+
+/** Size of a directory extent: records never cross a sector (ECMA-119 6.8.1.1), whole sectors. */
+export function packedSize(recordLengths: readonly number[]): number {
+  let sectors = 1;
+  let offset = 0;
+  for (const length of recordLengths) {
+    if (offset + length > SECTOR_SIZE) {
+      sectors++;
+      offset = 0;
+    }
+    offset += length;
+  }
+  return sectors * SECTOR_SIZE;
+}
+
+function splitExtents(size: number): Extent[] {
+  if (size <= MAX_SINGLE_EXTENT) return [{ lba: 0, size }];
+  const out: Extent[] = [];
+  for (let left = size; left > 0; left -= MULTI_EXTENT_SIZE) out.push({ lba: 0, size: Math.min(left, MULTI_EXTENT_SIZE) });
+  return out;
+}
+
+function checkInput(f: IsoFileInput): void {
+  if (!Number.isSafeInteger(f.size) || f.size < 0) {
+    throw new PatchdiscError('VALIDATION', `Cannot place ${JSON.stringify(f.path)} on the disc: size ${f.size} is not a byte count`, { details: { path: f.path } });
+  }
+  if (f.mtime !== undefined) writeShortDate(new Uint8Array(SHORT_DATE_LENGTH), 0, f.mtime);
+  if (f.source.kind === 'buffer' && f.source.data.length !== f.size) {
+    throw new PatchdiscError('SIZE_MISMATCH', `Cannot place ${JSON.stringify(f.path)} on the disc: declared ${f.size} bytes, buffer holds ${f.source.data.length}`, {
+      details: { path: f.path, expected: f.size, actual: f.source.data.length },
+    });
+  }
+}
+
+const A_CHARACTERS = /^[A-Z0-9_ !"%&'()*+,\-./:;<=>?]*$/;
+
+function resolveOptions(o: IsoOptions): Pick<IsoLayout, 'volumeId' | 'jolietVolumeId' | 'systemId' | 'publisher' | 'application' | 'date'> {
+  if (!/^[A-Z0-9_]{1,32}$/.test(o.volumeId)) {
+    throw new PatchdiscError('NAME_INVALID', `Cannot use volume id ${JSON.stringify(o.volumeId)}: it must be 1-32 characters A-Z, 0-9 or _`, { details: { volumeId: o.volumeId } });
+  }
+  // The PVD holds a-characters (upper-cased there); the Joliet SVD keeps the text as given in UCS-2,
+  // so a 128-byte field holds 64 characters and the 32-byte system id 16.
+  const text = (value: string, field: string, max: number): string => {
+    if (!A_CHARACTERS.test(value.toUpperCase()) || value.length > max) {
+      throw new PatchdiscError('VALIDATION', `Cannot use ${field} ${JSON.stringify(value)}: use at most ${max} characters A-Z, 0-9, space or !"%&'()*+,-./:;<=>?_`, { details: { [field]: value } });
+    }
+    return value;
+  };
+  writeShortDate(new Uint8Array(SHORT_DATE_LENGTH), 0, o.date);
+  return {
+    volumeId: o.volumeId,
+    jolietVolumeId: o.volumeId.slice(0, 16),
+    systemId: text(o.systemId ?? '', 'system id', 16),
+    publisher: text(o.publisher ?? '', 'publisher', 64),
+    application: text(o.application ?? 'PATCHDISC', 'application', 64),
+    date: o.date,
+  };
+}
