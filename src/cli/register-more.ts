@@ -9,6 +9,7 @@ import {
 import { keysGenerateCommand, keysShowCommand } from './commands/keys.ts';
 import { isoBuildCommand, isoCheckCommand } from './commands/iso.ts';
 import { downloadCommand, storeGcCommand, storeVerifyCommand } from './commands/store.ts';
+import { kitCommand } from './commands/kit.ts';
 import { verifyCommand } from './commands/verify.ts';
 import { selectCommand } from './commands/select.ts';
 import { scheduleCommand } from './commands/schedule.ts';
@@ -84,6 +85,12 @@ export function registerMore(program: Command, run: Runner): void {
     .addOption(new Option('--keep-weeks <n>', 'keep files of builds from the last N weeks (default retention.keepWeeks)').argParser(Number))
     .option('--dry-run', 'only list what would be removed')
     .action(async (_o, cmd: Command) => run(cmd, storeGcCommand));
+
+  program
+    .command('kit <subscriber>')
+    .description('enrollment kit for a subscriber: pinned certificate, fingerprint, baseline, verify-disc.sh, verify.html')
+    .option('--out <file>', 'the .zip to write')
+    .action(async (code: string, _o, cmd: Command) => run(cmd, (o, io) => kitCommand(code, o, io)));
 
   program
     .command('verify <target>')
