@@ -56,7 +56,7 @@ export function fileNameFromUrl(url: string): { name: string } | { reason: strin
   if (name === '') return { reason: 'the file name is empty' };
   if (name.includes('/') || name.includes('\\')) return { reason: 'the file name contains a path separator' };
   if (name.includes('..')) return { reason: 'the file name contains ".."' };
-  if (/[\u0000-\u001f]/.test(name)) return { reason: 'the file name contains control characters' };
+  if ([...name].some((c) => c.charCodeAt(0) < 0x20)) return { reason: 'the file name contains control characters' };
   return { name };
 }
 

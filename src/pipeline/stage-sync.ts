@@ -8,10 +8,13 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { fetch as undiciFetch } from 'undici';
 import type { CatalogSnapshot } from '../catalog/snapshot.ts';
+import { parseCvrf, type CvrfSummary } from '../catalog/cvrf.ts';
+import { cvrfMonthsFor, enrichWithCvrf } from '../catalog/enrich-cvrf.ts';
 import { readWsusscn2 } from '../catalog/read-wsusscn2.ts';
 import { PatchdiscError } from '../errors.ts';
 import { latestSnapshot, saveSnapshot } from '../ledger/catalog-snapshots.ts';
 import type { BuildContext } from './build-context.ts';
+import { addUpdateCatalogExtras } from './update-catalog-extras.ts';
 
 export interface SyncResult {
   snapshotId: number;
@@ -96,9 +99,10 @@ export async function syncCatalog(ctx: BuildContext, options: { persist?: boolea
   }
   if (!persist) {
     await rm(dir, { recursive: true, force: true });
-    return { snapshotId: -1, snapshot, changed: true };
+    return { snapshotId: -1, snapshot: await enrichFromCvrf(ctx, await addUpdateCatalogExtras(ctx, snapshot)), changed: true };
   }
   await rename(partial, final);
+  snapshot = await enrichFromCvrf(ctx, await addUpdateCatalogExtras(ctx, snapshot));
   const snapshotId = await saveSnapshot(ctx.ledger, {
     source: 'wsusscn2',
     packageId: snapshot.packageId,
@@ -116,4 +120,30 @@ export async function syncCatalog(ctx: BuildContext, options: { persist?: boolea
 function describeCause(cause: unknown): string {
   const c = cause as { cause?: { code?: string; message?: string }; message?: string };
   return c.cause?.code ?? c.cause?.message ?? c.message ?? String(cause);
+}
+
+/**
+ * CVEs and severity from MSRC's CVRF documents for the months of the current updates. Enrichment only:
+ * a document that cannot be had or read is a warning, never a failed build.
+ */
+async function enrichFromCvrf(ctx: BuildContext, snapshot: CatalogSnapshot): Promise<CatalogSnapshot> {
+  const docs: CvrfSummary[] = [];
+  for (const id of cvrfMonthsFor(snapshot)) {
+    const url = `${ctx.config.upstream.cvrfUrl.replace(/\/+$/, '')}/cvrf/${id}`;
+    try {
+      const res = await undiciFetch(url, {
+        headers: { accept: 'application/xml' },
+        ...(ctx.dispatcher ? { dispatcher: ctx.dispatcher } : {}),
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      });
+      if (res.status !== 200) {
+        ctx.events.log('warn', `CVRF ${id}: HTTP ${res.status} from ${url}; CVEs for that month are left out`);
+        continue;
+      }
+      docs.push(parseCvrf(await res.text()));
+    } catch (err) {
+      ctx.events.log('warn', `CVRF ${id}: ${err instanceof Error ? err.message : String(err)}; CVEs for that month are left out`);
+    }
+  }
+  return docs.length === 0 ? snapshot : enrichWithCvrf(snapshot, docs);
 }
