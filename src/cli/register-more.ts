@@ -10,6 +10,7 @@ import { keysGenerateCommand, keysShowCommand } from './commands/keys.ts';
 import { isoBuildCommand, isoCheckCommand } from './commands/iso.ts';
 import { downloadCommand, storeGcCommand, storeVerifyCommand } from './commands/store.ts';
 import { kitCommand } from './commands/kit.ts';
+import { serveCommand } from './commands/serve.ts';
 import { verifyCommand } from './commands/verify.ts';
 import { selectCommand } from './commands/select.ts';
 import { scheduleCommand } from './commands/schedule.ts';
@@ -107,6 +108,14 @@ export function registerMore(program: Command, run: Runner): void {
     .requiredOption('--pipeline <name>', 'pipeline name')
     .option('--subscriber <code>', 'subscriber code')
     .action(async (_o, cmd: Command) => run(cmd, selectCommand));
+
+  program
+    .command('serve')
+    .description('the billing clerk\'s web page: shipment log, subscribers, builds, discs (zh-CN / en)')
+    .option('--host <host>', 'address to bind (default 127.0.0.1; another address needs --token)')
+    .addOption(new Option('--port <n>', 'port (default 8080)').argParser(Number))
+    .option('--token <token>', 'access token (or PATCHDISC_SERVE_TOKEN); needed to mark shipments')
+    .action(async (_o, cmd: Command) => run(cmd, serveCommand));
 
   program
     .command('schedule')

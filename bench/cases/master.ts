@@ -1,0 +1,97 @@
+/**
+ * master: write an ISO 9660 + Joliet + Rock Ridge image of the update tree with our writer
+ * (planIsoLayout + writeIso, which also hashes the image with SHA-256 while writing) against
+ * genisoimage and xorriso with the same extensions, and a plain `cp -r` of the tree.
+ */
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BenchCase, CaseResult } from '../lib/bench-case.ts';
+import { childSample, measureSideBySide, timeCommand, type Subject } from '../lib/measure.ts';
+import { ratio, verdictAtMost } from '../lib/stats.ts';
+import { srcAvailability, toolAvailability } from '../lib/tools.ts';
+import type { TreeFile } from '../lib/tree.ts';
+
+const GOAL_RATIO = 1.0;
+/** Fixed so that every run writes the same image. */
+const IMAGE_DATE = Date.UTC(2025, 0, 6) / 1000;
+
+interface MasterArgs {
+  root: string;
+  files: TreeFile[];
+  out: string;
+}
+
+export const childTasks = {
+  /** Plans and writes the image; returns its size and SHA-256. */
+  async master(args: MasterArgs): Promise<{ bytes: number; sha256: string }> {
+    const { planIsoLayout } = await import('../../src/iso/layout.ts');
+    const { writeIso } = await import('../../src/iso/write-iso.ts');
+    const layout = planIsoLayout(
+      args.files.map((f) => ({ path: f.path, size: f.size, source: { kind: 'file' as const, path: join(args.root, f.path) } })),
+      { volumeId: 'PATCHDISC_BENCH', date: IMAGE_DATE },
+    );
+    const r = await writeIso(layout, args.out);
+    return { bytes: r.bytes, sha256: r.sha256 };
+  },
+};
+
+export const benchCase: BenchCase = {
+  name: 'master',
+  goal: `≤ ${GOAL_RATIO.toFixed(1)}× genisoimage`,
+  async run(ctx): Promise<CaseResult[]> {
+    const tree = await ctx.tree();
+    const out = join(ctx.tmp, 'master.iso');
+    const copy = join(ctx.tmp, 'master-copy');
+    const rssFile = join(ctx.tmp, 'master.rss');
+    const clean = async (): Promise<void> => {
+      await rm(out, { force: true });
+      await rm(`${out}.partial`, { force: true });
+      await rm(copy, { recursive: true, force: true });
+    };
+    const mkisofsArgs = ['-quiet', '-J', '-joliet-long', '-R', '-V', 'PATCHDISC_BENCH', '-o', out, tree.root];
+    const subjects: Subject[] = [
+      {
+        label: 'ours',
+        availability: srcAvailability('iso/layout.ts', 'iso/write-iso.ts'),
+        bytes: tree.totalBytes,
+        before: clean,
+        run: childSample('cases/master.ts', 'master', { root: tree.root, files: tree.files.map(({ path, size }) => ({ path, size })), out }),
+      },
+      {
+        label: 'genisoimage',
+        availability: toolAvailability('genisoimage'),
+        bytes: tree.totalBytes,
+        before: clean,
+        run: () => timeCommand('genisoimage', mkisofsArgs, { rssFile }),
+      },
+      {
+        label: 'xorriso',
+        availability: toolAvailability('xorriso'),
+        bytes: tree.totalBytes,
+        before: clean,
+        run: () => timeCommand('xorriso', ['-as', 'mkisofs', ...mkisofsArgs], { rssFile }),
+      },
+      {
+        label: 'cp -r',
+        availability: toolAvailability('cp'),
+        bytes: tree.totalBytes,
+        before: clean,
+        run: () => timeCommand('cp', ['-r', tree.root, copy], { rssFile }),
+      },
+    ];
+    const [ours, ...refs] = await measureSideBySide(subjects, ctx.runs, ctx.log);
+    await clean();
+    const genisoimage = refs[0];
+    const r = ratio(ours?.median, genisoimage?.status === 'ok' ? genisoimage.median : undefined);
+    return [
+      {
+        name: 'master',
+        goal: this.goal,
+        ours: ours!,
+        refs,
+        verdict: verdictAtMost(r, GOAL_RATIO),
+        notes: [`${tree.files.length} files; ours also computes the image SHA-256 while writing, the references do not`],
+      },
+    ];
+  },
+};
