@@ -3,11 +3,15 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, statSync, mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import Database from 'better-sqlite3';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/run-cli.ts';
 import { makeTempDir, requireTools } from '../helpers/tools.ts';
 
 const WEEK1 = '2026-W40';
+const validateManifest = new Ajv2020({ strict: false, allErrors: true }).compile(
+  JSON.parse(readFileSync(join(import.meta.dirname, '../../manifests/manifest.schema.json'), 'utf8')) as object,
+);
 const tools = requireTools('7z', 'bsdtar', 'openssl');
 
 interface DemoJson {
@@ -104,7 +108,9 @@ describe('patchdisc demo (npm start) end to end', () => {
         for (const file of ['MANIFEST.json', 'SHA256SUMS']) {
           execFileSync('openssl', ['dgst', '-sha256', '-verify', pub, '-signature', join(a, `${file}.sig`), join(a, file)]);
         }
-        const manifest = JSON.parse(readFileSync(join(a, 'MANIFEST.json'), 'utf8')) as { subscriberId: string; sequence: number; files: { path: string; sha256: string; size: number }[] };
+        const manifestJson: unknown = JSON.parse(readFileSync(join(a, 'MANIFEST.json'), 'utf8'));
+        expect(validateManifest(manifestJson), JSON.stringify(validateManifest.errors)).toBe(true);
+        const manifest = manifestJson as { subscriberId: string; sequence: number; files: { path: string; sha256: string; size: number }[] };
         expect(manifest.subscriberId).toBe(d.subscriber);
         expect(manifest.sequence).toBe(d.sequence);
         for (const f of manifest.files) {
