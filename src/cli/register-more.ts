@@ -6,10 +6,11 @@ import {
   inspectSearchPageCommand,
   inspectWsusscn2Command,
 } from './commands/inspect.ts';
-import { keysGenerateCommand, keysShowCommand } from './commands/keys.ts';
+import { keysGenerateCommand, keysRotateCommand, keysShowCommand } from './commands/keys.ts';
 import { isoBuildCommand, isoCheckCommand } from './commands/iso.ts';
 import { downloadCommand, storeGcCommand, storeVerifyCommand } from './commands/store.ts';
 import { kitCommand } from './commands/kit.ts';
+import { registerLedgerCommands } from './register-ledger.ts';
 import { serveCommand } from './commands/serve.ts';
 import { verifyCommand } from './commands/verify.ts';
 import { selectCommand } from './commands/select.ts';
@@ -43,7 +44,7 @@ export function registerMore(program: Command, run: Runner): void {
     .description('KBs, CVEs, severity and restart flags of an MSRC CVRF document')
     .action(async (file: string, _o, cmd: Command) => run(cmd, (o, io) => inspectCvrfCommand(file, o, io)));
 
-  const keys = program.command('keys').description('the vendor signing key: generate, show');
+  const keys = program.command('keys').description('the vendor signing key: generate, rotate, show');
   keys
     .command('generate')
     .description('new RSA-3072 signing key (passphrase from PATCHDISC_KEY_PASSPHRASE or a prompt) with a self-signed certificate; becomes active')
@@ -51,6 +52,13 @@ export function registerMore(program: Command, run: Runner): void {
     .addOption(new Option('--days <n>', 'validity in days (default 3650)').argParser(Number))
     .option('--dir <dir>', 'where to write the key files (default <data>/keys)')
     .action(async (_o, cmd: Command) => run(cmd, keysGenerateCommand));
+  keys
+    .command('rotate')
+    .description('planned rotation: new active key; its discs carry a statement signed by the old and the new key (PATCHDISC_KEY_PASSPHRASE unlocks the old key; PATCHDISC_NEW_KEY_PASSPHRASE, else the same, protects the new one)')
+    .option('--name <name>', 'certificate subject of the new key, e.g. "Example Security signing key 2027"')
+    .addOption(new Option('--days <n>', 'validity in days (default 3650)').argParser(Number))
+    .option('--dir <dir>', 'where to write the new key files (default <data>/keys)')
+    .action(async (_o, cmd: Command) => run(cmd, keysRotateCommand));
   keys
     .command('show')
     .description('the active key id and fingerprint, grouped for reading over the phone')
@@ -108,6 +116,8 @@ export function registerMore(program: Command, run: Runner): void {
     .requiredOption('--pipeline <name>', 'pipeline name')
     .option('--subscriber <code>', 'subscriber code')
     .action(async (_o, cmd: Command) => run(cmd, selectCommand));
+
+  registerLedgerCommands(program, run);
 
   program
     .command('serve')

@@ -1,8 +1,10 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { loadCertificate } from '../../disc/keys.ts';
+import type { KeyObject } from 'node:crypto';
+import { formatFingerprint, loadCertificate } from '../../disc/keys.ts';
 import { verifyDisc } from '../../disc/verify-disc.ts';
-import { loadVerifyState, recordAcceptedDisc, saveVerifyState, subscriberState } from '../../disc/verify-state.ts';
+import { loadVerifyState, recordAcceptedDisc, saveVerifyState, subscriberKey, subscriberState } from '../../disc/verify-state.ts';
+import type { VerifyState } from '../../disc/verify-state.ts';
 import { PatchdiscError } from '../../errors.ts';
 import { openDiscTarget } from '../../pipeline/open-disc-target.ts';
 import { Reporter, type CliIo, type GlobalOptions } from '../cli-io.ts';
@@ -32,14 +34,23 @@ export async function verifyCommand(target: string, opts: VerifyCommandOptions, 
     const now = opts.at === undefined ? new Date() : new Date(opts.at);
     if (Number.isNaN(now.getTime())) throw new PatchdiscError('USAGE', `Cannot verify: --at "${opts.at}" is not a date (use 2026-11-25 or an ISO time)`);
     // The state is per subscriber; without --subscriber the disc's own (signed) id picks the entry.
-    const first = await verifyDisc(disc.reader, {
-      certificate: cert,
+    // The key is the enrolled certificate, or the key a key rotation replaced it with (verify-state.ts).
+    let key = opts.subscriber ? subscriberKey(state, opts.subscriber, cert, statePath) : cert;
+    let result = await verifyDisc(disc.reader, {
+      certificate: key,
       ...(opts.subscriber ? { subscriber: opts.subscriber, state: subscriberState(state, opts.subscriber) } : {}),
       now,
     });
-    let result = first;
-    if (!opts.subscriber && first.manifest) {
-      result = await verifyDisc(disc.reader, { certificate: cert, state: subscriberState(state, first.manifest.subscriberId), now });
+    if (!opts.subscriber) {
+      let first = result;
+      for (const rotated of rotatedKeys(state, cert, statePath)) {
+        if (first.manifest) break;
+        first = await verifyDisc(disc.reader, { certificate: rotated, now });
+      }
+      if (first.manifest) {
+        key = subscriberKey(state, first.manifest.subscriberId, cert, statePath);
+        result = await verifyDisc(disc.reader, { certificate: key, state: subscriberState(state, first.manifest.subscriberId), now });
+      }
     }
     if (result.ok && result.manifest && result.manifestSha256) {
       const next = recordAcceptedDisc(state, {
@@ -47,6 +58,7 @@ export async function verifyCommand(target: string, opts: VerifyCommandOptions, 
         sequence: result.manifest.sequence,
         manifestSha256: result.manifestSha256,
         now,
+        ...(result.rotatedTo ? { rotation: { from: key.keyId, to: result.rotatedTo } } : {}),
       });
       await saveVerifyState(statePath, next);
     }
@@ -61,6 +73,7 @@ export async function verifyCommand(target: string, opts: VerifyCommandOptions, 
         checks: result.checks,
         problems: result.problems,
         warnings: result.warnings,
+        rotatedTo: result.rotatedTo?.keyId ?? null,
         state: statePath,
       });
     } else {
@@ -69,6 +82,10 @@ export async function verifyCommand(target: string, opts: VerifyCommandOptions, 
       if (result.ok) {
         const m = result.manifest!;
         r.line(`VALID: disc ${m.disc}/${m.discs} of ${m.subscriberId}, sequence ${m.sequence}, week ${m.week}, ${m.files.length} update files`);
+        if (result.rotatedTo) {
+          r.line(`KEY ROTATED: from now on only discs signed by the new key are accepted for ${m.subscriberId}; old key ${key.keyId.slice(0, 16)} is retired`);
+          r.line(`  new key fingerprint: ${formatFingerprint(result.rotatedTo.keyId).replace(/\n/g, '\n                       ')}`);
+        }
       } else {
         for (const p of result.problems) io.stderr(`INVALID: ${p}\n`);
       }
@@ -77,4 +94,19 @@ export async function verifyCommand(target: string, opts: VerifyCommandOptions, 
   } finally {
     await disc.close();
   }
+}
+
+/**
+ * Keys that key rotations accepted earlier put in place of the enrolled key, one per distinct key: they
+ * let a disc be read before its subscriber (and so its state entry) is known.
+ */
+function rotatedKeys(state: VerifyState, enrolled: { publicKey: KeyObject; keyId: string }, statePath: string): { publicKey: KeyObject; keyId: string }[] {
+  const seen = new Set<string>();
+  const keys: { publicKey: KeyObject; keyId: string }[] = [];
+  for (const [code, entry] of Object.entries(state.subscribers)) {
+    if (entry.keySha256 === undefined || seen.has(entry.keySha256) || !(entry.retiredKeys ?? []).includes(enrolled.keyId)) continue;
+    seen.add(entry.keySha256);
+    keys.push(subscriberKey(state, code, enrolled, statePath));
+  }
+  return keys;
 }
