@@ -20,8 +20,9 @@ import { benchCase as download } from './cases/download.ts';
 import { benchCase as cab } from './cases/cab.ts';
 import { benchCase as packageXml } from './cases/package-xml.ts';
 import { benchCase as ledger } from './cases/ledger.ts';
+import { benchCase as perSubscriber } from './cases/per-subscriber.ts';
 
-const CASES: readonly BenchCase[] = [master, verify, download, cab, packageXml, ledger];
+const CASES: readonly BenchCase[] = [master, perSubscriber, verify, download, cab, packageXml, ledger];
 
 const { values } = parseArgs({
   options: {

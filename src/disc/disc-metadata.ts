@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { PatchdiscError } from '../errors.ts';
 import {
   KEYS_DIR,
+  KEY_ID_PREFIX_CHARS,
   INDEX_HTML_NAME,
   MANIFEST_NAME,
   MANIFEST_SIG_NAME,
@@ -14,6 +15,7 @@ import {
 import type { SigningKey } from './keys.ts';
 import { buildManifest } from './manifest.ts';
 import type { ManifestInput } from './manifest.ts';
+import { ROTATION_NAME, ROTATION_NEW_SIG_NAME, ROTATION_OLD_SIG_NAME, parseRotationStatement } from './rotation.ts';
 import { buildSha256Sums } from './sha256sums.ts';
 import { signBytes } from './sign.ts';
 
@@ -26,10 +28,46 @@ function sha256(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+/** Paths under `keys/` that extra metadata files may take: certificates and the rotation statement. */
+function isExtraMetadataPath(path: string): boolean {
+  if (path === ROTATION_NAME || path === ROTATION_OLD_SIG_NAME || path === ROTATION_NEW_SIG_NAME) return true;
+  const name = path.startsWith(`${KEYS_DIR}/`) ? path.slice(KEYS_DIR.length + 1) : '';
+  return name.length === KEY_ID_PREFIX_CHARS + '.cer'.length && /^[0-9a-f]+\.cer$/.test(name);
+}
+
+/**
+ * Checks extra metadata files (rotation.ts buildRotationFiles) and drops the copy of the signing
+ * key's own certificate, which the disc carries anyway. A rotation statement must name the signing key
+ * as its new key: an old key never announces a rotation on its own discs.
+ */
+function checkedExtraFiles(extra: DiscMetadataFile[], key: SigningKey, where: string): DiscMetadataFile[] {
+  const ownCert = certificateDiscPath(key.keyId);
+  const seen = new Set<string>();
+  const kept: DiscMetadataFile[] = [];
+  for (const f of extra) {
+    if (!isExtraMetadataPath(f.path) || seen.has(f.path)) {
+      throw new PatchdiscError('VALIDATION', `Cannot build metadata for ${where}: extra file ${f.path} is not a certificate or rotation file, or appears twice`);
+    }
+    seen.add(f.path);
+    if (f.path === ownCert) {
+      if (!f.data.equals(key.certificateDer)) {
+        throw new PatchdiscError('VALIDATION', `Cannot build metadata for ${where}: extra file ${f.path} differs from the signing key's certificate`);
+      }
+      continue;
+    }
+    if (f.path === ROTATION_NAME && parseRotationStatement(f.data).newKeySha256 !== key.keyId) {
+      throw new PatchdiscError('KEY_ERROR', `Cannot sign ${where}: ${ROTATION_NAME} announces another key than the signing key ${key.keyId.slice(0, 16)}`);
+    }
+    kept.push(f);
+  }
+  return kept;
+}
+
 /**
  * Produces the signed metadata files of one disc. MANIFEST.json lists the update files; SHA256SUMS
  * lists every file on the disc except itself and its signature; both are signed. The update files
- * given must be exactly those of the manifest, with the same hashes.
+ * given must be exactly those of the manifest, with the same hashes. `extraFiles` (under `keys/`:
+ * certificates, a key rotation statement and its signatures) are listed in SHA256SUMS too.
  */
 export function buildDiscMetadata(input: {
   manifest: ManifestInput;
@@ -37,6 +75,7 @@ export function buildDiscMetadata(input: {
   updateFiles: { path: string; sha256: string }[];
   indexHtml: string;
   readmeTxt: string;
+  extraFiles?: DiscMetadataFile[];
 }): DiscMetadataFile[] {
   const { manifest, key } = input;
   const where = `disc ${manifest.disc}/${manifest.discs} of ${manifest.subscriberId}`;
@@ -73,6 +112,7 @@ export function buildDiscMetadata(input: {
     { path: INDEX_HTML_NAME, data: Buffer.from(input.indexHtml, 'utf8') },
     { path: README_TXT_NAME, data: Buffer.from(input.readmeTxt, 'utf8') },
     { path: certPath, data: Buffer.from(key.certificateDer) },
+    ...checkedExtraFiles(input.extraFiles ?? [], key, where),
   ];
   const sums = buildSha256Sums(
     {

@@ -1,5 +1,7 @@
 import { BROWSER_SHA256_JS } from './browser-sha256.ts';
 import { escapeHtml } from './index-html.ts';
+import { ROTATION_REFUSAL } from './kit-verify-script.ts';
+import { ROTATION_NAME, ROTATION_NEW_SIG_NAME, ROTATION_OLD_SIG_NAME } from './rotation.ts';
 
 /** Bytes read per slice while hashing in the browser: bounded memory for 4 GB update files. */
 const SLICE_BYTES = 4 * 1024 * 1024;
@@ -75,6 +77,7 @@ function fromBase64(s) {
 }
 function isMetadataPath(p) {
   return p === 'MANIFEST.json' || p === 'MANIFEST.json.sig' || p === 'index.html' || p === 'README.txt' ||
+    p === '${ROTATION_NAME}' || p === '${ROTATION_OLD_SIG_NAME}' || p === '${ROTATION_NEW_SIG_NAME}' ||
     /^keys\\/[^/]+\\.cer$/.test(p);
 }
 function parseSums(bytes) {
@@ -139,6 +142,10 @@ async function verify(fileList) {
   var sumsBytes = await bytes('SHA256SUMS');
   var mOk = await crypto.subtle.verify('RSASSA-PKCS1-v1_5', key, await bytes('MANIFEST.json.sig'), manifestBytes);
   var sOk = await crypto.subtle.verify('RSASSA-PKCS1-v1_5', key, await bytes('SHA256SUMS.sig'), sumsBytes);
+  if ((!mOk || !sOk) && files.has('${ROTATION_NAME}')) {
+    need(false, ${scriptJson('签名无效')}, ${scriptJson(ROTATION_REFUSAL)});
+    return done();
+  }
   need(mOk, 'MANIFEST.json 签名有效', 'MANIFEST.json signature valid');
   need(sOk, 'SHA256SUMS 签名有效', 'SHA256SUMS signature valid');
   if (!mOk || !sOk) return done();

@@ -1,8 +1,13 @@
 import { PatchdiscError } from '../errors.ts';
+import { ROTATION_NAME } from './rotation.ts';
 
 /** File names inside the enrollment kit that the script refers to. */
 export const KIT_CERT_NAME = 'vendor.cer';
 export const KIT_STATE_NAME = 'state.txt';
+
+/** What the kit's script and page say for a disc signed by a new key (they do not check rotations). */
+export const ROTATION_REFUSAL =
+  'signed by a new key; run patchdisc verify, which checks the key rotation, or use an enrollment kit for the new key / 光盘由新密钥签名：请用 patchdisc verify 检查密钥轮换，或使用新密钥的注册套件';
 
 /** Initial content of the kit's state file: the subscriber and the sequence baseline. */
 export function renderKitState(subscriberCode: string, sequenceBaseline: number): string {
@@ -79,9 +84,13 @@ for f in SHA256SUMS SHA256SUMS.sig MANIFEST.json MANIFEST.json.sig; do
   [ -f "$f" ] || fail "$f is missing / 缺少 $f"
 done
 
-# 2. Both signatures with the pinned key.
-openssl dgst -sha256 -verify "$WORK/pub.pem" -signature SHA256SUMS.sig SHA256SUMS > /dev/null 2>&1 ||
+# 2. Both signatures with the pinned key. A disc signed by a new key after a planned key rotation
+# carries ${ROTATION_NAME}; this script does not check rotations, patchdisc verify does.
+if ! openssl dgst -sha256 -verify "$WORK/pub.pem" -signature SHA256SUMS.sig SHA256SUMS > /dev/null 2>&1; then
+  [ -f ${ROTATION_NAME} ] &&
+    fail "${ROTATION_REFUSAL}"
   fail "SHA256SUMS is not signed by the pinned key / SHA256SUMS 签名无效"
+fi
 openssl dgst -sha256 -verify "$WORK/pub.pem" -signature MANIFEST.json.sig MANIFEST.json > /dev/null 2>&1 ||
   fail "MANIFEST.json is not signed by the pinned key / MANIFEST.json 签名无效"
 say "signatures OK / 签名有效"

@@ -14,6 +14,7 @@ import {
 } from './disc-names.ts';
 import { parseManifest } from './manifest.ts';
 import type { Manifest } from './manifest.ts';
+import { ROTATION_NAME, ROTATION_NEW_SIG_NAME, ROTATION_OLD_SIG_NAME, verifyDiscRotation } from './rotation.ts';
 import { parseSha256Sums } from './sha256sums.ts';
 import type { Sha256SumsEntry } from './sha256sums.ts';
 import { verifyBytes } from './sign.ts';
@@ -43,6 +44,11 @@ export interface VerifyDiscResult {
   checks: VerifyCheck[];
   /** Present once MANIFEST.json's signature verified and it parsed */
   manifest?: Manifest;
+  /**
+   * Present when the disc is signed by a new key that a rotation statement signed by the pinned key
+   * and the new key introduced: pin this key from now on (verify-state.ts recordAcceptedDisc)
+   */
+  rotatedTo?: { keyId: string; certificateDer: Buffer };
   /** SHA-256 of MANIFEST.json: store it as lastManifestSha256 once the disc is accepted */
   manifestSha256?: string;
   /** Details of the failed checks */
@@ -67,6 +73,9 @@ function isMetadataPath(path: string): boolean {
     path === MANIFEST_SIG_NAME ||
     path === INDEX_HTML_NAME ||
     path === README_TXT_NAME ||
+    path === ROTATION_NAME ||
+    path === ROTATION_OLD_SIG_NAME ||
+    path === ROTATION_NEW_SIG_NAME ||
     (path.startsWith(`${KEYS_DIR}/`) && path.endsWith('.cer') && !path.slice(KEYS_DIR.length + 1).includes('/'))
   );
 }
@@ -134,14 +143,36 @@ export async function verifyDisc(target: DiscReader, options: VerifyDiscOptions)
     return data;
   };
 
-  // 2. Signatures with the pinned key; nothing unverified is parsed.
+  // 2. Signatures with the pinned key; nothing unverified is parsed. When they fail and the disc
+  // carries a key rotation statement, a new key is accepted only if the statement is signed by the
+  // pinned key and by the new key (rotation.ts), and then both signatures must verify with it.
   const manifestBytes = await readExact(MANIFEST_NAME);
   const sumsBytes = await readExact(SHA256SUMS_NAME);
-  const manifestSigOk = verifyBytes(manifestBytes, await readExact(MANIFEST_SIG_NAME), options.certificate.publicKey);
-  const sumsSigOk = verifyBytes(sumsBytes, await readExact(SHA256SUMS_SIG_NAME), options.certificate.publicKey);
-  const keyShort = options.certificate.keyId.slice(0, 16);
-  add('manifest-signature', manifestSigOk, manifestSigOk ? `${MANIFEST_NAME} signed by pinned key ${keyShort}` : `${MANIFEST_NAME}.sig is not a valid signature by the pinned key ${keyShort}`);
-  add('sums-signature', sumsSigOk, sumsSigOk ? `${SHA256SUMS_NAME} signed by pinned key ${keyShort}` : `${SHA256SUMS_NAME}.sig is not a valid signature by the pinned key ${keyShort}`);
+  const manifestSig = await readExact(MANIFEST_SIG_NAME);
+  const sumsSig = await readExact(SHA256SUMS_SIG_NAME);
+  let signer = { publicKey: options.certificate.publicKey, keyId: options.certificate.keyId, role: 'pinned key' };
+  let rotatedTo: VerifyDiscResult['rotatedTo'];
+  const pinnedOk = verifyBytes(manifestBytes, manifestSig, signer.publicKey) && verifyBytes(sumsBytes, sumsSig, signer.publicKey);
+  if (!pinnedOk && sizes.has(ROTATION_NAME)) {
+    const rotation = await verifyDiscRotation(target, sizes, options.certificate);
+    if (rotation.ok) {
+      signer = { publicKey: rotation.newKey.publicKey, keyId: rotation.newKey.keyId, role: 'new key' };
+      rotatedTo = { keyId: rotation.newKey.keyId, certificateDer: rotation.newKey.certificateDer };
+    }
+    add(
+      'key-rotation',
+      rotation.ok,
+      rotation.ok
+        ? `${ROTATION_NAME} signed by the pinned key ${options.certificate.keyId.slice(0, 16)} and the new key ${rotation.newKey.keyId.slice(0, 16)}`
+        : `Key rotation refused: ${rotation.problem}`,
+    );
+  }
+  const manifestSigOk = verifyBytes(manifestBytes, manifestSig, signer.publicKey);
+  const sumsSigOk = verifyBytes(sumsBytes, sumsSig, signer.publicKey);
+  const keyShort = signer.keyId.slice(0, 16);
+  const unknown = rotatedTo === undefined ? ' (signed by an unknown key, or altered)' : '';
+  add('manifest-signature', manifestSigOk, manifestSigOk ? `${MANIFEST_NAME} signed by ${signer.role} ${keyShort}` : `${MANIFEST_NAME}.sig is not a valid signature by the ${signer.role} ${keyShort}${unknown}`);
+  add('sums-signature', sumsSigOk, sumsSigOk ? `${SHA256SUMS_NAME} signed by ${signer.role} ${keyShort}` : `${SHA256SUMS_NAME}.sig is not a valid signature by the ${signer.role} ${keyShort}${unknown}`);
   if (!manifestSigOk || !sumsSigOk) return result();
 
   const manifestSha256 = sha256(manifestBytes);
@@ -156,14 +187,14 @@ export async function verifyDisc(target: DiscReader, options: VerifyDiscOptions)
     return result({ manifestSha256 });
   }
   add('format', true, `${MANIFEST_NAME} and ${SHA256SUMS_NAME} well formed`);
-  const found = { manifest, manifestSha256 };
+  const found = { manifest, manifestSha256, ...(rotatedTo === undefined ? {} : { rotatedTo }) };
 
   add(
     'signing-key',
-    manifest.signingKeySha256 === options.certificate.keyId,
-    manifest.signingKeySha256 === options.certificate.keyId
-      ? 'manifest names the pinned key'
-      : `manifest names key ${manifest.signingKeySha256.slice(0, 16)}, pinned key is ${keyShort}`,
+    manifest.signingKeySha256 === signer.keyId,
+    manifest.signingKeySha256 === signer.keyId
+      ? `manifest names the ${signer.role}`
+      : `manifest names key ${manifest.signingKeySha256.slice(0, 16)}, ${signer.role} is ${keyShort}`,
   );
 
   // 3. MANIFEST.json and SHA256SUMS describe the same disc.

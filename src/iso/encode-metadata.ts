@@ -1,6 +1,8 @@
 /**
- * Encodes everything before the first file's data: system area, volume descriptors, path tables,
- * both directory trees and Rock Ridge continuation areas. Pure: the bytes follow from the layout.
+ * Encodes the image's own structures: system area, volume descriptors, path tables, both directory
+ * trees and Rock Ridge continuation areas — all before the first file's data, or, for a layout with a
+ * reserved tail, the folders and continuation areas in the tail together with the tail files' bytes.
+ * Pure: the bytes follow from the layout.
  */
 import { PatchdiscError } from '../errors.ts';
 import {
@@ -19,7 +21,47 @@ const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(
 
 /** Returns sectors [0, layout.metadataSectors) of the image. */
 export function encodeMetadata(layout: IsoLayout): Uint8Array {
-  const out = new Uint8Array(layout.metadataSectors * SECTOR_SIZE);
+  return encodeInto(layout).head;
+}
+
+/**
+ * Returns the reserved tail region, sectors [tail.lba, tail.lba + tail.sectors): folders,
+ * continuation areas, the tail files' bytes, zeros after them. Throws INTERNAL for a layout without one.
+ */
+export function encodeTail(layout: IsoLayout): Uint8Array {
+  const { tail } = encodeInto(layout);
+  if (tail === undefined) throw new PatchdiscError('INTERNAL', 'Cannot encode the tail of the image: the layout reserves none');
+  return tail;
+}
+
+/** An absolute-offset view over the head and (when planned) the tail. */
+class Regions {
+  readonly head: Uint8Array;
+  readonly tail: Uint8Array | undefined;
+  private readonly tailStart: number;
+
+  constructor(layout: IsoLayout) {
+    this.head = new Uint8Array(layout.metadataSectors * SECTOR_SIZE);
+    this.tail = layout.tail ? new Uint8Array(layout.tail.sectors * SECTOR_SIZE) : undefined;
+    this.tailStart = layout.tail ? layout.tail.lba * SECTOR_SIZE : Infinity;
+  }
+
+  set(bytes: Uint8Array, offset: number): void {
+    const [target, at] = offset >= this.tailStart && this.tail ? [this.tail, offset - this.tailStart] : [this.head, offset];
+    if (at + bytes.length > target.length) {
+      throw new PatchdiscError('INTERNAL', `Cannot encode the image: ${bytes.length} bytes at offset ${offset} fall outside the planned metadata sectors`);
+    }
+    target.set(bytes, at);
+  }
+}
+
+/** Both regions in one pass: the head (as encodeMetadata) and the tail (as encodeTail, when planned). */
+export function encodeRegions(layout: IsoLayout): { head: Uint8Array; tail: Uint8Array | undefined } {
+  return encodeInto(layout);
+}
+
+function encodeInto(layout: IsoLayout): Regions {
+  const out = new Regions(layout);
   const nodes = layout.nodes;
   const at = (i: number): PlannedNode => nodes[i] as PlannedNode;
   const root = at(0);
@@ -99,11 +141,18 @@ export function encodeMetadata(layout: IsoLayout): Uint8Array {
       writeDirectory(out, extentOf(d, tree), records, dir.path);
     }
   }
+  for (const f of layout.files) {
+    if (!f.inTail || f.size === 0) continue;
+    if (f.source.kind !== 'buffer' || f.source.data.length !== f.size) {
+      throw new PatchdiscError('INTERNAL', `Cannot encode tail file ${JSON.stringify(f.path)}: it needs a buffer of ${f.size} bytes`);
+    }
+    out.set(f.source.data, f.lba * SECTOR_SIZE);
+  }
   return out;
 }
 
 /** Places records sector by sector; a record that would cross a sector starts the next one. */
-function writeDirectory(out: Uint8Array, extent: { lba: number; size: number }, records: Uint8Array[], path: string): void {
+function writeDirectory(out: Regions, extent: { lba: number; size: number }, records: Uint8Array[], path: string): void {
   let sector = 0;
   let offset = 0;
   for (const r of records) {

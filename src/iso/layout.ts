@@ -23,6 +23,12 @@ export interface IsoFileInput {
   mode?: number;
   /** Epoch seconds (default: options.date). */
   mtime?: number;
+  /**
+   * Place the data in the reserved tail region (options.tailSectors) instead of the data area: for
+   * the small per-subscriber files, so that everything before the tail is shared (see write-iso-patch).
+   * Needs a buffer source.
+   */
+  tail?: boolean;
 }
 
 export interface IsoOptions {
@@ -33,6 +39,12 @@ export interface IsoOptions {
   /** Epoch seconds; every date in the image comes from here or a file's mtime. */
   date: number;
   systemId?: string;
+  /**
+   * Sectors of the reserved tail region. When set, every directory, its continuation areas and the
+   * `tail` files go into a region of exactly this size at the end of the image (before the zero
+   * padding), so images that differ only there share every byte before it. See `tailReserveFor`.
+   */
+  tailSectors?: number;
 }
 
 export interface Extent {
@@ -70,6 +82,17 @@ export interface PlannedFile {
   source: IsoSource;
   /** First data sector; data is contiguous, zero-padded to the sector. */
   lba: number;
+  /** Its data lies in the reserved tail region. */
+  inTail: boolean;
+}
+
+/** The reserved region at the end of a patchable image. */
+export interface TailRegion {
+  lba: number;
+  /** Reserved size (IsoOptions.tailSectors). */
+  sectors: number;
+  /** Sectors taken by directories, continuation areas and tail files; the rest is zeros. */
+  used: number;
 }
 
 export interface PathTablePlan {
@@ -92,8 +115,13 @@ export interface IsoLayout {
   files: PlannedFile[];
   primaryPathTable: PathTablePlan;
   jolietPathTable: PathTablePlan;
-  /** Sectors [0, metadataSectors) hold descriptors, path tables, directories and continuation areas. */
+  /**
+   * Sectors [0, metadataSectors) hold descriptors and path tables, and (without a tail) directories
+   * and continuation areas.
+   */
   metadataSectors: number;
+  /** Present when planned with IsoOptions.tailSectors. */
+  tail?: TailRegion;
   totalSectors: number;
   totalBytes: number;
 }
@@ -110,6 +138,32 @@ const sectorsFor = (bytes: number): number => Math.ceil(bytes / SECTOR_SIZE);
 
 /** Plans an image. Throws NAME_TOO_LONG, NAME_INVALID, SIZE_MISMATCH, VALIDATION naming the input. */
 export function planIsoLayout(files: IsoFileInput[], options: IsoOptions): IsoLayout {
+  const { tailSectors } = options;
+  if (tailSectors === undefined && files.some((f) => f.tail === true)) {
+    throw new PatchdiscError('VALIDATION', 'Cannot plan the image: files are marked for the tail but no tail is reserved; set tailSectors (tailReserveFor)');
+  }
+  if (tailSectors !== undefined && (!Number.isSafeInteger(tailSectors) || tailSectors < 1)) {
+    throw new PatchdiscError('VALIDATION', `Cannot plan the image: tailSectors ${tailSectors} is not a positive sector count`);
+  }
+  return plan(files, options, tailSectors);
+}
+
+/** Sectors the tail of `planIsoLayout(files, options)` uses (folders, continuation areas, tail files). */
+export function tailSectorsUsed(files: IsoFileInput[], options: IsoOptions): number {
+  return (plan(files, options, 'fit').tail as TailRegion).used;
+}
+
+/** Bytes the reserved tail is rounded to, and its least size: room for another subscriber's metadata. */
+export const TAIL_RESERVE_UNIT = 1024 * 1024;
+export const TAIL_RESERVE_MIN = 2 * 1024 * 1024;
+
+/** A reserve for tails using up to `usedSectors`: rounded up to whole MiB, at least 2 MiB. */
+export function tailReserveFor(usedSectors: number): number {
+  const bytes = Math.max(TAIL_RESERVE_MIN, Math.ceil((usedSectors * SECTOR_SIZE) / TAIL_RESERVE_UNIT) * TAIL_RESERVE_UNIT);
+  return bytes / SECTOR_SIZE;
+}
+
+function plan(files: IsoFileInput[], options: IsoOptions, reserve: number | 'fit' | undefined): IsoLayout {
   const resolved = resolveOptions(options);
   files.forEach(checkInput);
   const tree = buildTree(files.map((f) => f.path));
@@ -181,49 +235,76 @@ export function planIsoLayout(files: IsoFileInput[], options: IsoOptions): IsoLa
   };
   const primaryPathTable = table(primaryOrder, (n) => at(n).primaryId.length);
   const jolietPathTable = table(jolietOrder, (n) => encodeUcs2(at(n).name).length);
-  for (const d of primaryOrder) {
-    const size = primarySizes.get(d) ?? 0;
-    at(d).primaryExtent = { lba: next, size };
-    next += sectorsFor(size);
-    let offset = 0;
-    for (const p of pending.get(d) ?? []) {
-      // SUSP 5.1 / Linux isofs: a continuation area lies within one logical block.
-      if (offset + p.length > SECTOR_SIZE) {
-        next++;
-        offset = 0;
+  const placeDirectories = (): void => {
+    for (const d of primaryOrder) {
+      const size = primarySizes.get(d) ?? 0;
+      at(d).primaryExtent = { lba: next, size };
+      next += sectorsFor(size);
+      let offset = 0;
+      for (const p of pending.get(d) ?? []) {
+        // SUSP 5.1 / Linux isofs: a continuation area lies within one logical block.
+        if (offset + p.length > SECTOR_SIZE) {
+          next++;
+          offset = 0;
+        }
+        at(p.node).continuation = { lba: next, offset, length: p.length };
+        offset += p.length;
       }
-      at(p.node).continuation = { lba: next, offset, length: p.length };
-      offset += p.length;
+      if (offset > 0) next++;
     }
-    if (offset > 0) next++;
-  }
-  for (const d of jolietOrder) {
-    const size = jolietSizes.get(d) ?? 0;
-    at(d).jolietExtent = { lba: next, size };
-    next += sectorsFor(size);
-  }
-  const metadataSectors = next;
-
+    for (const d of jolietOrder) {
+      const size = jolietSizes.get(d) ?? 0;
+      at(d).jolietExtent = { lba: next, size };
+      next += sectorsFor(size);
+    }
+  };
   const planned: PlannedFile[] = [];
-  for (const d of jolietOrder) {
-    for (const c of at(d).jolietChildren) {
-      const n = at(c);
-      if (n.isDir) continue;
-      const input = files[n.input] as IsoFileInput;
-      n.file = planned.length;
-      planned.push({ node: c, path: input.path, size: input.size, source: input.source, lba: input.size === 0 ? 0 : next });
-      for (const e of n.extents) {
-        // An empty file has no data sectors; its extent points at sector 0 with length 0.
-        e.lba = input.size === 0 ? 0 : next;
-        next += sectorsFor(e.size);
+  const placeFiles = (inTail: boolean): void => {
+    for (const d of jolietOrder) {
+      for (const c of at(d).jolietChildren) {
+        const n = at(c);
+        const input = files[n.input] as IsoFileInput | undefined;
+        if (n.isDir || input === undefined || (input.tail ?? false) !== inTail) continue;
+        n.file = planned.length;
+        planned.push({ node: c, path: input.path, size: input.size, source: input.source, lba: input.size === 0 ? 0 : next, inTail });
+        for (const e of n.extents) {
+          // An empty file has no data sectors; its extent points at sector 0 with length 0.
+          e.lba = input.size === 0 ? 0 : next;
+          next += sectorsFor(e.size);
+        }
       }
     }
+  };
+
+  // Without a tail: descriptors, path tables, directories, then the data. With one, the directories
+  // move behind the data into the reserved region with the tail files: the root lists the
+  // per-subscriber files with their sizes, so it differs per subscriber, and libarchive reads
+  // directories only in ascending order from the root, so every directory must follow it there.
+  let tail: TailRegion | undefined;
+  if (reserve === undefined) placeDirectories();
+  const metadataSectors = next;
+  placeFiles(false);
+  if (reserve !== undefined) {
+    const lba = next;
+    placeDirectories();
+    placeFiles(true);
+    const used = next - lba;
+    const sectors = reserve === 'fit' ? used : reserve;
+    if (used > sectors) {
+      throw new PatchdiscError('VALIDATION', `Cannot plan the image: folders and per-subscriber files need ${used} sectors, the reserved tail holds ${sectors}; reserve more (tailReserveFor)`, {
+        details: { used, reserved: sectors },
+      });
+    }
+    tail = { lba, sectors, used };
+    next = lba + sectors;
   }
   const totalSectors = next + TAIL_PADDING_SECTORS;
   if (totalSectors > MAX_SINGLE_EXTENT) {
     throw new PatchdiscError('FILE_TOO_LARGE', `Cannot plan the image: ${totalSectors} sectors exceeds the 32-bit volume size; split the content over more discs`);
   }
-  return { ...resolved, nodes, files: planned, primaryPathTable, jolietPathTable, metadataSectors, totalSectors, totalBytes: totalSectors * SECTOR_SIZE };
+  const layout: IsoLayout = { ...resolved, nodes, files: planned, primaryPathTable, jolietPathTable, metadataSectors, totalSectors, totalBytes: totalSectors * SECTOR_SIZE };
+  if (tail !== undefined) layout.tail = tail;
+  return layout;
 }
 
 function node(nodes: PlannedNode[]): (i: number) => PlannedNode {
@@ -256,6 +337,9 @@ function checkInput(f: IsoFileInput): void {
     throw new PatchdiscError('VALIDATION', `Cannot place ${JSON.stringify(f.path)} on the disc: size ${f.size} is not a byte count`, { details: { path: f.path } });
   }
   if (f.mtime !== undefined) writeShortDate(new Uint8Array(SHORT_DATE_LENGTH), 0, f.mtime);
+  if (f.tail === true && f.source.kind !== 'buffer') {
+    throw new PatchdiscError('VALIDATION', `Cannot place ${JSON.stringify(f.path)} in the tail: tail files are written from memory, give its bytes as a buffer`, { details: { path: f.path } });
+  }
   if (f.source.kind === 'buffer' && f.source.data.length !== f.size) {
     throw new PatchdiscError('SIZE_MISMATCH', `Cannot place ${JSON.stringify(f.path)} on the disc: declared ${f.size} bytes, buffer holds ${f.source.data.length}`, {
       details: { path: f.path, expected: f.size, actual: f.source.data.length },

@@ -6,7 +6,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { PatchdiscError, isPatchdiscError } from '../errors.ts';
-import { encodeMetadata } from './encode-metadata.ts';
+import { encodeMetadata, encodeTail } from './encode-metadata.ts';
 import type { IsoLayout, PlannedFile } from './layout.ts';
 import { SECTOR_SIZE } from './volume-descriptor.ts';
 
@@ -24,6 +24,17 @@ export interface WriteIsoResult {
   path: string;
   bytes: number;
   sha256: string;
+  /** For a layout with a reserved tail: the SHA-256 state after every byte before the tail. */
+  checkpoint?: IsoHashCheckpoint;
+}
+
+/**
+ * SHA-256 of an image's first `offset` bytes, kept open (node:crypto `Hash.copy()`), so the hash of
+ * an image sharing those bytes costs only what follows them. Never update `hash` itself: copy it.
+ */
+export interface IsoHashCheckpoint {
+  offset: number;
+  hash: Hash;
 }
 
 /** Double-buffered sink: fills one buffer while the other is being written. */
@@ -34,11 +45,14 @@ class ImageSink {
   private inflight: Promise<unknown> = Promise.resolve();
   private readonly hash: Hash = createHash('sha256');
   position = 0;
+  checkpoint: IsoHashCheckpoint | undefined;
 
   constructor(
     private readonly fh: FileHandle,
     private readonly total: number,
     private readonly onProgress: ((written: number, total: number) => void) | undefined,
+    /** Byte offset at which to keep a copy of the hash state, if any. */
+    private readonly checkpointAt?: number,
   ) {}
 
   async write(bytes: Uint8Array): Promise<void> {
@@ -68,7 +82,14 @@ class ImageSink {
   async flush(): Promise<void> {
     if (this.fill === 0) return;
     const buf = (this.buffers[this.current] as Buffer).subarray(0, this.fill);
-    this.hash.update(buf);
+    const cut = this.checkpointAt === undefined ? -1 : this.checkpointAt - this.position;
+    if (cut >= 0 && cut < buf.length) {
+      this.hash.update(buf.subarray(0, cut));
+      this.checkpoint = { offset: this.position + cut, hash: this.hash.copy() };
+      this.hash.update(buf.subarray(cut));
+    } else {
+      this.hash.update(buf);
+    }
     await this.inflight;
     const length = this.fill;
     this.inflight = this.fh.write(buf, 0, length, this.position).then(({ bytesWritten }) => {
@@ -103,22 +124,31 @@ export async function writeIso(layout: IsoLayout, outPath: string, options: Writ
     throw ioError(err, `Cannot create ${partial}`);
   });
   try {
-    const sink = new ImageSink(fh, layout.totalBytes, onProgress);
+    const tailStart = layout.tail === undefined ? undefined : layout.tail.lba * SECTOR_SIZE;
+    const sink = new ImageSink(fh, layout.totalBytes, onProgress, tailStart);
     await sink.write(encodeMetadata(layout));
     for (const file of layout.files) {
-      if (file.size === 0) continue;
+      if (file.size === 0 || file.inTail) continue;
       if (sink.offset !== file.lba * SECTOR_SIZE) {
         throw new PatchdiscError('INTERNAL', `Cannot write ${JSON.stringify(file.path)}: image is at byte ${sink.offset}, layout puts it at sector ${file.lba}`);
       }
       await copyFile(file, sink, signal);
       await sink.zeros((SECTOR_SIZE - (file.size % SECTOR_SIZE)) % SECTOR_SIZE);
     }
+    if (tailStart !== undefined) {
+      if (sink.offset !== tailStart) {
+        throw new PatchdiscError('INTERNAL', `Cannot write the tail of ${outPath}: image is at byte ${sink.offset}, layout puts the tail at byte ${tailStart}`);
+      }
+      await sink.write(encodeTail(layout));
+    }
     await sink.zeros(layout.totalBytes - sink.offset);
     const sha256 = await sink.finish();
     await fh.sync();
     await fh.close();
     await rename(partial, outPath);
-    return { path: outPath, bytes: layout.totalBytes, sha256 };
+    const result: WriteIsoResult = { path: outPath, bytes: layout.totalBytes, sha256 };
+    if (sink.checkpoint !== undefined) result.checkpoint = sink.checkpoint;
+    return result;
   } catch (err) {
     await fh.close().catch(() => undefined);
     await rm(partial, { force: true });
@@ -159,13 +189,13 @@ async function copyFile(file: PlannedFile, sink: ImageSink, signal: AbortSignal 
   }
 }
 
-function checkAborted(signal: AbortSignal | undefined, what: string): void {
+export function checkAborted(signal: AbortSignal | undefined, what: string): void {
   if (signal?.aborted) {
     throw new PatchdiscError('ABORTED', `Cannot finish the image: aborted while writing ${what}`, { cause: signal.reason });
   }
 }
 
-function ioError(err: unknown, action: string): PatchdiscError {
+export function ioError(err: unknown, action: string): PatchdiscError {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOSPC') return new PatchdiscError('DISK_FULL', `${action}: disk full; free space and retry`, { cause: err });
   if (code === 'ENOENT') return new PatchdiscError('NOT_FOUND', `${action}: file not found`, { cause: err });

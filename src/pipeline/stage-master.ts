@@ -3,12 +3,14 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildDiscMetadata } from '../disc/disc-metadata.ts';
+import { rotationFor } from './rotation-for.ts';
 import { renderDiscIndex } from '../disc/index-html.ts';
 import type { SigningKey } from '../disc/keys.ts';
 import { formatFingerprint } from '../disc/keys.ts';
 import type { ManifestInput } from '../disc/manifest.ts';
 import { renderDiscReadme } from '../disc/readme-txt.ts';
-import { planIsoLayout, type IsoFileInput } from '../iso/layout.ts';
+import { planIsoLayout, tailReserveFor, tailSectorsUsed, type IsoFileInput, type IsoOptions } from '../iso/layout.ts';
+import { patchIncompatibility, writeIsoPatch, type IsoBase } from '../iso/write-iso-patch.ts';
 import { writeIso } from '../iso/write-iso.ts';
 import type { BuildContext } from './build-context.ts';
 import { contentStoreOf } from './stage-fetch.ts';
@@ -68,16 +70,108 @@ export function manifestFor(ctx: BuildContext, set: PlannedSet, disc: PlannedSet
   };
 }
 
+/** One disc to master: its signed metadata, where its ISO goes, and the inputs of its layout. */
+interface DiscJob {
+  set: PlannedSet;
+  disc: PlannedSet['discs'][number];
+  manifestSha256: string;
+  isoPath: string;
+  recordPath: string;
+  inputs: IsoFileInput[];
+  options: IsoOptions;
+  /** Discs with equal keys hold the same update files under the same volume id. */
+  contentKey: string;
+}
+
+/** What `<iso>.json` beside each ISO records, so a rerun keeps a finished disc. */
+interface MasterRecord {
+  bytes: number;
+  sha256: string;
+  manifestSha256: string;
+  /** The reserved tail of a disc shared with other subscribers; absent for a lone disc. */
+  tailSectors?: number;
+}
+
 /**
  * Masters every disc of every set: signed metadata plus the update files from the content store,
- * written as a deterministic ISO under `<data>/out/<week>/<subscriber>/`. A disc already mastered by
- * an earlier (interrupted) run is kept when its record beside it matches; ISOs are written to a
- * partial name and renamed only when complete.
+ * written as a deterministic ISO under `<data>/out/<week>/<subscriber>/`. Discs holding the same
+ * update files (same volume id, paths and content, whatever the subscriber or medium) share one
+ * master: the first is written in full with the per-subscriber files and the folders in a reserved
+ * tail, each further one is a clone of it with only that tail rewritten (iso/write-iso-patch.ts). A
+ * disc already mastered by an earlier (interrupted) run is kept when its record beside it matches;
+ * ISOs are written to a partial name and renamed only when complete.
  */
 export async function masterStage(ctx: BuildContext, sets: PlannedSet[], week: string, key: SigningKey): Promise<MasterOutput> {
+  const jobs = await planJobs(ctx, sets, week, key);
+  const groups = new Map<string, DiscJob[]>();
+  for (const job of jobs) groups.set(job.contentKey, [...(groups.get(job.contentKey) ?? []), job]);
+  // One reserve for the whole group, so every member's image has the same size and shared prefix.
+  const tails = new Map<string, number | undefined>();
+  for (const [k, members] of groups) {
+    tails.set(k, members.length < 2 ? undefined : tailReserveFor(Math.max(...members.map((j) => tailSectorsUsed(j.inputs, j.options)))));
+  }
+  const bases = new Map<string, IsoBase>();
+  const discs: MasteredDisc[] = [];
+  for (const job of jobs) {
+    const tailSectors = tails.get(job.contentKey);
+    const { set, disc, isoPath, manifestSha256 } = job;
+    const layout = planIsoLayout(
+      tailSectors === undefined ? job.inputs.map(({ tail: _tail, ...f }) => f) : job.inputs,
+      tailSectors === undefined ? job.options : { ...job.options, tailSectors },
+    );
+    const record: Omit<MasterRecord, 'bytes' | 'sha256'> = { manifestSha256, ...(tailSectors === undefined ? {} : { tailSectors }) };
+    const base = bases.get(job.contentKey);
+    let written = await reuseMastered(isoPath, job.recordPath, record);
+    if (written) {
+      ctx.events.log('info', `kept ${isoPath} from an earlier run`);
+      if (!base && tailSectors !== undefined) bases.set(job.contentKey, { path: isoPath, layout });
+    } else {
+      const progress = {
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+        onProgress: (w: number, total: number) => ctx.events.masterProgress?.({ iso: isoPath, written: w, total }),
+      };
+      const why = base ? patchIncompatibility(base.layout, layout) : 'first disc of its content';
+      if (base && why === undefined) {
+        const started = performance.now();
+        const patched = await writeIsoPatch(base, layout, isoPath, progress);
+        base.checkpoint = patched.checkpoint;
+        written = { bytes: patched.bytes, sha256: patched.sha256 };
+        ctx.events.log('info', `patched ${isoPath} from ${base.path} (${patched.clone}, ${(performance.now() - started).toFixed(0)} ms)`, { sha256: patched.sha256 });
+      } else {
+        if (base) ctx.events.log('warn', `cannot share the master ${base.path} for ${isoPath}: ${why}; mastering it in full`);
+        const full = await writeIso(layout, isoPath, progress);
+        if (!base && tailSectors !== undefined) {
+          bases.set(job.contentKey, { path: isoPath, layout, ...(full.checkpoint ? { checkpoint: full.checkpoint } : {}) });
+        }
+        written = { bytes: full.bytes, sha256: full.sha256 };
+        ctx.events.log('info', `mastered ${isoPath} (${full.bytes} bytes)`, { sha256: full.sha256 });
+      }
+      await writeFile(job.recordPath, JSON.stringify({ bytes: written.bytes, sha256: written.sha256, ...record } satisfies MasterRecord) + '\n');
+    }
+    discs.push({
+      subscriberId: set.subscriberId,
+      code: set.code,
+      pipeline: set.pipeline,
+      sequence: set.sequence,
+      number: disc.number,
+      of: disc.of,
+      volumeId: disc.volumeId,
+      isoPath,
+      bytes: written.bytes,
+      sha256: written.sha256,
+      manifestSha256,
+    });
+  }
+  return { discs };
+}
+
+/** Builds and signs every disc's metadata first, so each group's tail reserve can fit its largest. */
+async function planJobs(ctx: BuildContext, sets: PlannedSet[], week: string, key: SigningKey): Promise<DiscJob[]> {
   const store = contentStoreOf(ctx.dataDir);
   const fingerprint = formatFingerprint(key.keyId);
-  const discs: MasteredDisc[] = [];
+  // After `keys rotate`, every disc the new key signs carries the statement signed by old and new key.
+  const rotationFiles = await rotationFor(ctx.ledger, ctx.dataDir, key);
+  const jobs: DiscJob[] = [];
   for (const set of sets) {
     const dir = join(ctx.dataDir, 'out', week, set.code);
     await mkdir(dir, { recursive: true });
@@ -89,61 +183,39 @@ export async function masterStage(ctx: BuildContext, sets: PlannedSet[], week: s
         updateFiles: disc.files.map((f) => ({ path: f.path, sha256: f.sha256 })),
         indexHtml: renderDiscIndex(manifest),
         readmeTxt: renderDiscReadme(manifest, fingerprint),
+        extraFiles: rotationFiles,
       });
       const manifestBytes = metadata.find((m) => m.path === 'MANIFEST.json')!.data;
-      const manifestSha256 = createHash('sha256').update(manifestBytes).digest('hex');
       const isoPath = join(dir, `${disc.volumeId}.iso`);
-      const recordPath = `${isoPath}.json`;
-      const reused = await reuseMastered(isoPath, recordPath, manifestSha256);
-      let bytes: number;
-      let sha256: string;
-      if (reused) {
-        ({ bytes, sha256 } = reused);
-        ctx.events.log('info', `kept ${isoPath} from an earlier run`);
-      } else {
-        const inputs: IsoFileInput[] = [
-          ...metadata.map((m) => ({ path: m.path, size: m.data.length, source: { kind: 'buffer' as const, data: m.data } })),
-          ...disc.files.map((f) => ({ path: f.path, size: f.size, source: { kind: 'file' as const, path: store.pathFor(f.sha1) } })),
-        ];
-        const layout = planIsoLayout(inputs, {
-          volumeId: disc.volumeId,
-          publisher: ctx.config.vendor,
-          application: 'patchdisc',
-          date: weekEpoch(week),
-        });
-        const written = await writeIso(layout, isoPath, {
-          ...(ctx.signal ? { signal: ctx.signal } : {}),
-          onProgress: (w, total) => ctx.events.masterProgress?.({ iso: isoPath, written: w, total }),
-        });
-        bytes = written.bytes;
-        sha256 = written.sha256;
-        await writeFile(recordPath, JSON.stringify({ bytes, sha256, manifestSha256 }) + '\n');
-        ctx.events.log('info', `mastered ${isoPath} (${bytes} bytes)`, { sha256 });
-      }
-      discs.push({
-        subscriberId: set.subscriberId,
-        code: set.code,
-        pipeline: set.pipeline,
-        sequence: set.sequence,
-        number: disc.number,
-        of: disc.of,
-        volumeId: disc.volumeId,
+      jobs.push({
+        set,
+        disc,
+        manifestSha256: createHash('sha256').update(manifestBytes).digest('hex'),
         isoPath,
-        bytes,
-        sha256,
-        manifestSha256,
+        recordPath: `${isoPath}.json`,
+        inputs: [
+          ...metadata.map((m) => ({ path: m.path, size: m.data.length, source: { kind: 'buffer' as const, data: m.data }, tail: true })),
+          ...disc.files.map((f) => ({ path: f.path, size: f.size, source: { kind: 'file' as const, path: store.pathFor(f.sha1) } })),
+        ],
+        options: { volumeId: disc.volumeId, publisher: ctx.config.vendor, application: 'patchdisc', date: weekEpoch(week) },
+        contentKey: createHash('sha256')
+          .update(JSON.stringify([disc.volumeId, disc.files.map((f) => [f.path, f.sha1, f.size])]))
+          .digest('hex'),
       });
     }
   }
-  return { discs };
+  return jobs;
 }
 
-async function reuseMastered(isoPath: string, recordPath: string, manifestSha256: string): Promise<{ bytes: number; sha256: string } | undefined> {
+async function reuseMastered(isoPath: string, recordPath: string, expected: Omit<MasterRecord, 'bytes' | 'sha256'>): Promise<{ bytes: number; sha256: string } | undefined> {
   if (!existsSync(isoPath) || !existsSync(recordPath)) return undefined;
   try {
-    const rec = JSON.parse(await readFile(recordPath, 'utf8')) as { bytes: number; sha256: string; manifestSha256: string };
+    const rec = JSON.parse(await readFile(recordPath, 'utf8')) as MasterRecord;
     const st = await stat(isoPath);
-    if (rec.manifestSha256 === manifestSha256 && st.size === rec.bytes) return { bytes: rec.bytes, sha256: rec.sha256 };
+    // The tail reserve is part of the layout: a disc mastered alone is not the one a group shares.
+    if (rec.manifestSha256 === expected.manifestSha256 && rec.tailSectors === expected.tailSectors && st.size === rec.bytes) {
+      return { bytes: rec.bytes, sha256: rec.sha256 };
+    }
   } catch {
     // A torn record: master again.
   }

@@ -1,0 +1,185 @@
+/**
+ * A further subscriber's image from a mastered one: clone the master (a reflink where the filesystem
+ * offers one, else a copy) and rewrite only its reserved tail — folders, continuation areas and the
+ * per-subscriber files. The update files' extents are never touched.
+ *
+ * Why the tail holds the folders, and how the SHA-256 stays exact and cheap: the root folder lists
+ * MANIFEST.json & co. with their sizes, which differ per subscriber, so the root cannot sit in the
+ * shared part; libarchive reads folders only in ascending order from the root, so all folders follow
+ * it into the tail (planIsoLayout with tailSectors). Everything before the tail — system area,
+ * volume descriptors, path tables, every update file — is then byte-identical for every subscriber
+ * of the same content, and SHA-256 being sequential, the hash state after that prefix (kept with
+ * `Hash.copy()` while the master is written) finishes any subscriber's hash from the tail alone. When
+ * that state is not at hand (the master came from an earlier run), it is rebuilt by reading the
+ * master's prefix once; the returned checkpoint then serves the group's further subscribers.
+ */
+import { createHash } from 'node:crypto';
+import { constants, createReadStream } from 'node:fs';
+import { copyFile, open, rename, rm, stat } from 'node:fs/promises';
+import { PatchdiscError, isPatchdiscError } from '../errors.ts';
+import { encodeRegions } from './encode-metadata.ts';
+import type { IsoLayout, PlannedFile } from './layout.ts';
+import { SECTOR_SIZE } from './volume-descriptor.ts';
+import { checkAborted, ioError, READ_CHUNK_SIZE, type IsoHashCheckpoint, type WriteIsoOptions, type WriteIsoResult } from './write-iso.ts';
+
+/** An image already written with `layout` (by writeIso or writeIsoPatch). */
+export interface IsoBase {
+  path: string;
+  layout: IsoLayout;
+  /** writeIso's / writeIsoPatch's checkpoint for this image; rebuilt by reading `path` when absent. */
+  checkpoint?: IsoHashCheckpoint;
+}
+
+export interface WriteIsoPatchResult extends WriteIsoResult {
+  checkpoint: IsoHashCheckpoint;
+  /** 'reflink': the clone shares the master's blocks; 'copy': the filesystem could not, bytes were copied. */
+  clone: 'reflink' | 'copy';
+  /** Bytes read to rebuild the checkpoint (0 when it was given). */
+  prefixBytesRead: number;
+}
+
+/**
+ * Why `layout` cannot be made by patching an image of `base`, or undefined when it can: both need a
+ * tail at the same place of the same size, the same image size, byte-identical sectors before the
+ * tail, and every update file at the same place from the same source.
+ */
+export function patchIncompatibility(base: IsoLayout, layout: IsoLayout): string | undefined {
+  if (base.tail === undefined || layout.tail === undefined) return 'both layouts need a reserved tail (tailSectors)';
+  if (base.tail.lba !== layout.tail.lba || base.tail.sectors !== layout.tail.sectors) {
+    return `the tails differ (sector ${base.tail.lba}+${base.tail.sectors} vs ${layout.tail.lba}+${layout.tail.sectors})`;
+  }
+  if (base.totalSectors !== layout.totalSectors) return `the image sizes differ (${base.totalSectors} vs ${layout.totalSectors} sectors)`;
+  const shared = (l: IsoLayout): PlannedFile[] => l.files.filter((f) => !f.inTail);
+  const a = shared(base);
+  const b = shared(layout);
+  if (a.length !== b.length) return `the update files differ (${a.length} vs ${b.length})`;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as PlannedFile;
+    const y = b[i] as PlannedFile;
+    if (x.path !== y.path || x.lba !== y.lba || x.size !== y.size || !sameSource(x, y)) {
+      return `update file ${JSON.stringify(y.path)} differs in place, size or source`;
+    }
+  }
+  const headA = encoded(base).head;
+  const headB = encoded(layout).head;
+  if (headA.length !== headB.length || !Buffer.from(headA.buffer, headA.byteOffset, headA.length).equals(headB)) {
+    return 'the volume descriptors or path tables differ (volume id, date, folder names?)';
+  }
+  return undefined;
+}
+
+/**
+ * Encodings by layout, so a group's master is encoded once and a subscriber's layout once for both
+ * the check and the write. Layouts are plain data never changed after planning.
+ */
+const encodings = new WeakMap<IsoLayout, { head: Uint8Array; tail: Uint8Array | undefined }>();
+function encoded(layout: IsoLayout): { head: Uint8Array; tail: Uint8Array | undefined } {
+  let e = encodings.get(layout);
+  if (e === undefined) {
+    e = encodeRegions(layout);
+    encodings.set(layout, e);
+  }
+  return e;
+}
+
+function sameSource(x: PlannedFile, y: PlannedFile): boolean {
+  if (x.source.kind === 'file' && y.source.kind === 'file') return x.source.path === y.source.path;
+  if (x.source.kind === 'buffer' && y.source.kind === 'buffer') return Buffer.from(x.source.data).equals(y.source.data);
+  return false;
+}
+
+/**
+ * Writes the image planned by `layout` to `outPath` by cloning `base.path` and rewriting its tail;
+ * the result is byte-identical to `writeIso(layout, outPath)`. Writes `<out>.partial` and renames it
+ * when complete. Throws VALIDATION (with the reason) when the layouts are not patch-compatible.
+ */
+export async function writeIsoPatch(base: IsoBase, layout: IsoLayout, outPath: string, options: WriteIsoOptions = {}): Promise<WriteIsoPatchResult> {
+  const { signal, onProgress } = options;
+  const reason = patchIncompatibility(base.layout, layout);
+  if (reason !== undefined || layout.tail === undefined) {
+    throw new PatchdiscError('VALIDATION', `Cannot patch ${base.path} into ${outPath}: ${reason ?? 'no tail'}; master the disc in full`);
+  }
+  const tailStart = layout.tail.lba * SECTOR_SIZE;
+  const size = await stat(base.path).then((s) => s.size, (err: unknown) => {
+    throw ioError(err, `Cannot patch from ${base.path}`);
+  });
+  if (size !== base.layout.totalBytes) {
+    throw new PatchdiscError('SIZE_MISMATCH', `Cannot patch from ${base.path}: it has ${size} bytes, its layout ${base.layout.totalBytes}; master it again`, {
+      details: { path: base.path, expected: base.layout.totalBytes, actual: size },
+    });
+  }
+  let prefixBytesRead = 0;
+  let checkpoint = base.checkpoint;
+  if (checkpoint !== undefined && checkpoint.offset !== tailStart) {
+    throw new PatchdiscError('INTERNAL', `Cannot patch from ${base.path}: its checkpoint is at byte ${checkpoint.offset}, the tail starts at byte ${tailStart}`);
+  }
+  if (checkpoint === undefined) {
+    checkpoint = await hashPrefix(base.path, tailStart, signal);
+    prefixBytesRead = tailStart;
+  }
+  const tail = encoded(layout).tail;
+  if (tail === undefined) throw new PatchdiscError('INTERNAL', `Cannot patch ${outPath}: the layout encodes no tail`);
+  checkAborted(signal, outPath);
+
+  const partial = `${outPath}.partial`;
+  try {
+    const clone = await cloneFile(base.path, partial);
+    const fh = await open(partial, 'r+');
+    try {
+      const { bytesWritten } = await fh.write(tail, 0, tail.length, tailStart);
+      if (bytesWritten !== tail.length) throw new Error(`short write: ${bytesWritten} of ${tail.length} bytes`);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(partial, outPath);
+    onProgress?.(layout.totalBytes, layout.totalBytes);
+    // The bytes after the tail are the zero padding, the same in every image of this layout.
+    const hash = checkpoint.hash.copy().update(tail).update(Buffer.alloc(layout.totalBytes - tailStart - tail.length));
+    return { path: outPath, bytes: layout.totalBytes, sha256: hash.digest('hex'), checkpoint, clone, prefixBytesRead };
+  } catch (err) {
+    await rm(partial, { force: true });
+    if (isPatchdiscError(err)) throw err;
+    throw ioError(err, `Cannot write ${outPath}`);
+  }
+}
+
+/** Copies `from` to `to` sharing its blocks (FICLONE) where the filesystem can, else byte by byte. */
+async function cloneFile(from: string, to: string): Promise<'reflink' | 'copy'> {
+  try {
+    await copyFile(from, to, constants.COPYFILE_FICLONE_FORCE);
+    return 'reflink';
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException | undefined)?.code;
+    // ENOTSUP/EOPNOTSUPP: no reflinks here (ext4, tmpfs); EXDEV: other filesystem; EINVAL/ENOSYS: old kernel.
+    if (!['ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'EINVAL', 'ENOSYS', 'ENOTTY'].includes(code ?? '')) throw err;
+  }
+  await copyFile(from, to);
+  return 'copy';
+}
+
+/** Reads the first `bytes` of `path` into a SHA-256 checkpoint. */
+export async function hashPrefix(path: string, bytes: number, signal?: AbortSignal): Promise<IsoHashCheckpoint> {
+  const hash = createHash('sha256');
+  let count = 0;
+  if (bytes > 0) {
+    const stream = createReadStream(path, { start: 0, end: bytes - 1, highWaterMark: 4 * READ_CHUNK_SIZE });
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        checkAborted(signal, path);
+        hash.update(chunk);
+        count += chunk.length;
+      }
+    } catch (err) {
+      stream.destroy();
+      if (isPatchdiscError(err)) throw err;
+      throw ioError(err, `Cannot read ${path}`);
+    }
+  }
+  if (count !== bytes) {
+    throw new PatchdiscError('SIZE_MISMATCH', `Cannot hash the first ${bytes} bytes of ${path}: it ends at byte ${count}; master it again`, {
+      details: { path, expected: bytes, actual: count },
+    });
+  }
+  return { offset: bytes, hash };
+}
