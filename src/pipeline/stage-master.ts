@@ -3,16 +3,18 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildDiscMetadata } from '../disc/disc-metadata.ts';
-import { rotationFor } from './rotation-for.ts';
 import { renderDiscIndex } from '../disc/index-html.ts';
 import type { SigningKey } from '../disc/keys.ts';
 import { formatFingerprint } from '../disc/keys.ts';
 import type { ManifestInput } from '../disc/manifest.ts';
 import { renderDiscReadme } from '../disc/readme-txt.ts';
+import { PatchdiscError } from '../errors.ts';
+import { MEDIUM_SECTORS } from '../iso/media.ts';
 import { planIsoLayout, tailReserveFor, tailSectorsUsed, type IsoFileInput, type IsoOptions } from '../iso/layout.ts';
 import { patchIncompatibility, writeIsoPatch, type IsoBase } from '../iso/write-iso-patch.ts';
 import { writeIso } from '../iso/write-iso.ts';
 import type { BuildContext } from './build-context.ts';
+import { rotationFor } from './rotation-for.ts';
 import { contentStoreOf } from './stage-fetch.ts';
 import type { PlannedSet } from './stage-plan.ts';
 import { weekEpoch } from './week.ts';
@@ -119,6 +121,14 @@ export async function masterStage(ctx: BuildContext, sets: PlannedSet[], week: s
       tailSectors === undefined ? job.inputs.map(({ tail: _tail, ...f }) => f) : job.inputs,
       tailSectors === undefined ? job.options : { ...job.options, tailSectors },
     );
+    // The planner left room for metadata; this is the final word on whether the image fits its medium.
+    if (layout.totalSectors > MEDIUM_SECTORS[set.medium]) {
+      throw new PatchdiscError(
+        'FILE_TOO_LARGE',
+        `Cannot master ${isoPath}: the image needs ${layout.totalSectors} sectors but a ${set.medium} holds ${MEDIUM_SECTORS[set.medium]}; plan again with a larger medium`,
+        { details: { iso: isoPath, sectors: layout.totalSectors, medium: set.medium } },
+      );
+    }
     const record: Omit<MasterRecord, 'bytes' | 'sha256'> = { manifestSha256, ...(tailSectors === undefined ? {} : { tailSectors }) };
     const base = bases.get(job.contentKey);
     let written = await reuseMastered(isoPath, job.recordPath, record);
