@@ -10,6 +10,9 @@ export const SHA1_BYTES = 20;
 export const SHA256_BYTES = 32;
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** C0 controls, which no file name on a disc may hold. */
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTER = /[\u0000-\u001f]/;
 /** `_<40 hex>` right before the extension (or at the end of a name without one). */
 const NAME_SHA1_SUFFIX = /_([0-9a-fA-F]{40})(?:\.[^.]*)?$/;
 
@@ -45,18 +48,21 @@ export function sha1FromFileId(id: string): string {
 export function fileNameFromUrl(url: string): { name: string } | { reason: string } {
   // Taken from the raw string rather than WHATWG URL parsing, which would turn a `\` into `/` and
   // hide it; the downloader decides about hosts and schemes.
-  const path = url.split(/[?#]/, 1)[0] ?? '';
+  const query = url.search(/[?#]/);
+  const path = query < 0 ? url : url.slice(0, query);
   const raw = path.slice(path.lastIndexOf('/') + 1);
-  let name: string;
-  try {
-    name = decodeURIComponent(raw);
-  } catch {
-    return { reason: 'the file name has a broken percent-escape' };
+  let name = raw;
+  if (raw.includes('%')) {
+    try {
+      name = decodeURIComponent(raw);
+    } catch {
+      return { reason: 'the file name has a broken percent-escape' };
+    }
   }
   if (name === '') return { reason: 'the file name is empty' };
   if (name.includes('/') || name.includes('\\')) return { reason: 'the file name contains a path separator' };
   if (name.includes('..')) return { reason: 'the file name contains ".."' };
-  if ([...name].some((c) => c.charCodeAt(0) < 0x20)) return { reason: 'the file name contains control characters' };
+  if (CONTROL_CHARACTER.test(name)) return { reason: 'the file name contains control characters' };
   return { name };
 }
 

@@ -1,14 +1,28 @@
 /**
- * Streams wsusscn2's package.xml (about 105 MB in a real catalog) through saxes and keeps only the
- * compact records the snapshot needs. Element inventory: FORMAT-NOTES §2. The real file declares the
- * OfflineSync namespace; the vuls sample declares none; both are accepted.
+ * Streams wsusscn2's package.xml (about 105 MB in a real catalog) through a byte-level tag scanner
+ * (xml-tag-scanner.ts) and keeps only the compact records the snapshot needs. Element inventory:
+ * FORMAT-NOTES §2. The real file declares the OfflineSync namespace; the vuls sample declares none;
+ * both are accepted.
+ *
+ * Memory: the model for a real catalog (about 160 000 updates and as many file locations) is the
+ * bulk of what stays; repeated strings (category GUIDs and types, languages) are shared, number
+ * lists are stored at their exact length, and empty, repeated language and sibling BundledBy lists
+ * are shared frozen arrays.
  */
 import type { Readable } from 'node:stream';
-import { SaxesParser, type SaxesTagNS } from 'saxes';
 import { PatchdiscError } from '../errors.ts';
 import { checkFileLocation, sha1FromFileId, type CheckedLocation } from './file-location.ts';
+import { compactLocation, sha1HexFromBase64Bytes } from './compact-location.ts';
+import { SharedStrings } from './xml-name-table.ts';
+import { XmlTagScanner, type XmlName } from './xml-tag-scanner.ts';
 
 export const OFFLINE_SYNC_NS = 'http://schemas.microsoft.com/msus/2004/02/OfflineSync';
+
+export interface PackageCategory {
+  readonly type: string;
+  /** Lowercase GUID. */
+  readonly id: string;
+}
 
 export interface PackageUpdate {
   updateId: string;
@@ -16,12 +30,13 @@ export interface PackageUpdate {
   revisionNumber: number;
   creationDate: string;
   isBundle: boolean;
-  categories: { type: string; id: string }[];
-  supersededBy: number[];
-  bundledBy: number[];
+  /** Shared between updates: never modify. */
+  categories: readonly PackageCategory[];
+  supersededBy: readonly number[];
+  bundledBy: readonly number[];
   /** SHA-1 hex of PayloadFiles/File@Id. */
-  payloadSha1s: string[];
-  languages: string[];
+  payloadSha1s: readonly string[];
+  languages: readonly string[];
 }
 
 export interface PackageXml {
@@ -34,24 +49,38 @@ export interface PackageXml {
   rejectedLocations: Map<string, string>;
 }
 
-/** Allowed child elements per parent (local names); `''` is the document level. */
-const KNOWN_CHILDREN: Record<string, readonly string[]> = {
-  '': ['OfflineSyncPackage'],
-  OfflineSyncPackage: ['Updates', 'FileLocations'],
-  Updates: ['Update'],
-  Update: ['Categories', 'SupersededBy', 'BundledBy', 'PayloadFiles', 'Prerequisites', 'Languages', 'EulaFiles'],
-  Categories: ['Category'],
-  SupersededBy: ['Revision'],
-  BundledBy: ['Revision'],
-  PayloadFiles: ['File'],
-  Prerequisites: ['UpdateId', 'Or'],
-  Or: ['UpdateId'],
-  Languages: ['Language'],
-  EulaFiles: ['File'],
-  File: ['Language'],
-  FileLocations: ['FileLocation'],
-};
+/** Element local names first (their index is a bit in CHILDREN), then attribute names. */
+const ELEMENTS = [
+  'OfflineSyncPackage', 'Updates', 'Update', 'Categories', 'Category', 'SupersededBy', 'BundledBy', 'Revision', 'PayloadFiles',
+  'File', 'Prerequisites', 'UpdateId', 'Or', 'Languages', 'Language', 'EulaFiles', 'FileLocations', 'FileLocation',
+] as const;
+const ATTRIBUTES = ['PackageId', 'CreationDate', 'RevisionId', 'RevisionNumber', 'IsBundle', 'Type', 'Id', 'Name', 'Url'] as const;
+type Known = (typeof ELEMENTS)[number] | (typeof ATTRIBUTES)[number];
+const KNOWN_NAMES: readonly Known[] = [...ELEMENTS, ...ATTRIBUTES.filter((a) => !(ELEMENTS as readonly string[]).includes(a))];
+const K = Object.fromEntries(KNOWN_NAMES.map((n, i) => [n, i])) as Record<Known, number>;
+/** The parent index of the document level. */
+const DOCUMENT = -1;
 
+const bits = (...names: (typeof ELEMENTS)[number][]): number => names.reduce((m, n) => m | (1 << K[n]), 0);
+/** Allowed child elements per parent (FORMAT-NOTES §2), as bit sets over ELEMENTS. */
+const CHILDREN = new Map<number, number>([
+  [DOCUMENT, bits('OfflineSyncPackage')],
+  [K.OfflineSyncPackage, bits('Updates', 'FileLocations')],
+  [K.Updates, bits('Update')],
+  [K.Update, bits('Categories', 'SupersededBy', 'BundledBy', 'PayloadFiles', 'Prerequisites', 'Languages', 'EulaFiles')],
+  [K.Categories, bits('Category')],
+  [K.SupersededBy, bits('Revision')],
+  [K.BundledBy, bits('Revision')],
+  [K.PayloadFiles, bits('File')],
+  [K.Prerequisites, bits('UpdateId', 'Or')],
+  [K.Or, bits('UpdateId')],
+  [K.Languages, bits('Language')],
+  [K.EulaFiles, bits('File')],
+  [K.File, bits('Language')],
+  [K.FileLocations, bits('FileLocation')],
+]);
+
+const EMPTY: readonly never[] = Object.freeze([]);
 export interface ParsePackageOptions {
   label?: string;
   signal?: AbortSignal;
@@ -62,144 +91,238 @@ export interface ParsePackageOptions {
 export async function parsePackageXml(stream: Readable, options: ParsePackageOptions = {}): Promise<PackageXml> {
   const label = options.label ?? 'package.xml';
   const warn = options.onWarning ?? (() => {});
-  const result: PackageXml = { packageId: '', creationDate: '', updates: new Map(), locations: new Map(), rejectedLocations: new Map() };
-  const unknownSeen = new Map<string, number>();
-  const path: string[] = [];
-  let skipDepth = 0; // > 0 while inside an unknown element
-  let current: PackageUpdate | undefined;
-  let sawRoot = false;
+  const reader = new PackageXmlReader(label, warn);
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+      if (options.signal?.aborted) throw new PatchdiscError('ABORTED', `Cannot finish reading ${label}: the operation was aborted`, { cause: options.signal.reason });
+      reader.scanner.write(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    }
+    reader.scanner.end();
+  } catch (err) {
+    stream.destroy();
+    throw err;
+  }
+  return reader.finish();
+}
 
-  const parser = new SaxesParser({ xmlns: true, position: true });
-  const fail = (message: string, details: Record<string, unknown> = {}): never => {
-    throw new PatchdiscError('CATALOG_INVALID', `Cannot read ${label}: ${message}; the catalog is damaged or its format changed, download it again`, {
-      details: { label, line: parser.line, ...details },
-    });
-  };
-  const attr = (tag: SaxesTagNS, name: string): string | undefined => tag.attributes[name]?.value;
-  const required = (tag: SaxesTagNS, name: string): string => attr(tag, name) ?? fail(`<${tag.local}> has no ${name} attribute`);
-  const integer = (tag: SaxesTagNS, name: string): number => {
-    const text = required(tag, name);
-    if (!/^\d{1,15}$/.test(text)) fail(`<${tag.local}> ${name}="${text}" is not a non-negative integer`);
-    return Number(text);
-  };
+/** The package.xml model built from scanner events. */
+class PackageXmlReader {
+  readonly scanner: XmlTagScanner;
+  private readonly result: PackageXml = { packageId: '', creationDate: '', updates: new Map(), locations: new Map(), rejectedLocations: new Map() };
+  private readonly unknownSeen = new Map<string, number>();
+  /** Open elements, and the known index of each (-1 inside an unknown element). */
+  private readonly path: XmlName[] = [];
+  private readonly kinds: number[] = [];
+  private skipDepth = 0;
+  private sawRoot = false;
+  private current: PackageUpdate | undefined;
+  // The lists of the current update, copied at their exact length when it ends.
+  private readonly categories: PackageCategory[] = [];
+  private readonly supersededBy: number[] = [];
+  private readonly bundledBy: number[] = [];
+  private readonly payloadSha1s: string[] = [];
+  private readonly languages: string[] = [];
+  private readonly lists: unknown[][] = [this.categories, this.supersededBy, this.bundledBy, this.payloadSha1s, this.languages];
+  // Shared strings and records.
+  private readonly categoryByRawId = new Map<string, PackageCategory[]>();
+  private readonly languageByName = new Map<string, string>();
+  private readonly strings = new Map<string, string>();
+  private readonly languageLists = new Map<string, readonly string[]>();
+  private lastBundledBy: readonly number[] = EMPTY;
+  private readonly urlBases = new SharedStrings();
 
-  parser.on('doctype', () => {
-    throw new PatchdiscError('XML_INVALID', `Cannot parse ${label}: it declares a DOCTYPE, which package.xml never uses; refusing to expand entities`, {
-      details: { label },
+  constructor(
+    private readonly label: string,
+    private readonly warn: (warning: string) => void,
+  ) {
+    this.scanner = new XmlTagScanner({ knownNames: KNOWN_NAMES, label, onOpen: (name, uri) => this.open(name, uri), onClose: () => this.close() });
+  }
+
+  finish(): PackageXml {
+    if (!this.sawRoot) this.fail('it has no <OfflineSyncPackage> root element');
+    for (const [key, count] of this.unknownSeen) this.warn(`Ignored unknown element ${key} in ${this.label} (${count}×)`);
+    return this.result;
+  }
+
+  private fail(message: string, details: Record<string, unknown> = {}): never {
+    throw new PatchdiscError('CATALOG_INVALID', `Cannot read ${this.label}: ${message}; the catalog is damaged or its format changed, download it again`, {
+      details: { label: this.label, line: this.scanner.line, byteOffset: this.scanner.byteOffset, ...details },
     });
-  });
-  parser.on('opentag', (tag) => {
-    const parent = path.at(-1) ?? '';
-    path.push(tag.local);
-    if (skipDepth > 0) {
-      skipDepth += 1;
+  }
+
+  private required(element: XmlName, attribute: Known): string {
+    return this.scanner.attribute(K[attribute]) ?? this.fail(`<${element.local}> has no ${attribute} attribute`);
+  }
+
+  /** A required attribute whose values repeat across the file. */
+  private shared(element: XmlName, attribute: Known): string {
+    return this.scanner.sharedAttribute(K[attribute]) ?? this.fail(`<${element.local}> has no ${attribute} attribute`);
+  }
+
+  private integer(element: XmlName, attribute: Known): number {
+    const value = this.scanner.decimalAttribute(K[attribute]);
+    if (value === undefined) return this.fail(`<${element.local}> has no ${attribute} attribute`);
+    return value >= 0 ? value : this.fail(`<${element.local}> ${attribute}="${this.scanner.attribute(K[attribute])}" is not a non-negative integer`);
+  }
+
+  private open(name: XmlName, uri: string): void {
+    const parent = this.kinds.length === 0 ? DOCUMENT : (this.kinds[this.kinds.length - 1] as number);
+    this.path.push(name);
+    if (this.skipDepth > 0) {
+      this.skipDepth += 1;
+      this.kinds.push(-1);
       return;
     }
-    const known = (tag.uri === '' || tag.uri === OFFLINE_SYNC_NS) && (KNOWN_CHILDREN[parent]?.includes(tag.local) ?? false);
+    const kind = name.known;
+    const known = (uri === '' || uri === OFFLINE_SYNC_NS) && kind >= 0 && kind < ELEMENTS.length && ((CHILDREN.get(parent) ?? 0) & (1 << kind)) !== 0;
     if (!known) {
-      if (parent === '') fail(`the root element is <${tag.name}> in namespace "${tag.uri}", expected <OfflineSyncPackage>`);
-      const key = `${path.slice(0, -1).join('/')}/${tag.name}`;
-      unknownSeen.set(key, (unknownSeen.get(key) ?? 0) + 1);
-      skipDepth = 1;
+      if (parent === DOCUMENT) this.fail(`the root element is <${name.qname}> in namespace "${uri}", expected <OfflineSyncPackage>`);
+      const key = `${this.path.slice(0, -1).map((n) => n.local).join('/')}/${name.qname}`;
+      this.unknownSeen.set(key, (this.unknownSeen.get(key) ?? 0) + 1);
+      this.skipDepth = 1;
+      this.kinds.push(-1);
       return;
     }
-    switch (tag.local) {
-      case 'OfflineSyncPackage':
-        sawRoot = true;
-        result.packageId = attr(tag, 'PackageId') ?? '';
-        result.creationDate = attr(tag, 'CreationDate') ?? '';
+    this.kinds.push(kind);
+    switch (kind) {
+      case K.OfflineSyncPackage:
+        this.sawRoot = true;
+        this.result.packageId = this.scanner.attribute(K.PackageId) ?? '';
+        this.result.creationDate = this.scanner.attribute(K.CreationDate) ?? '';
         break;
-      case 'Update': {
-        const revisionId = integer(tag, 'RevisionId');
-        if (result.updates.has(revisionId)) fail(`RevisionId ${revisionId} appears twice`, { revisionId });
-        current = {
-          updateId: required(tag, 'UpdateId').toLowerCase(),
-          revisionId,
-          revisionNumber: attr(tag, 'RevisionNumber') === undefined ? 0 : integer(tag, 'RevisionNumber'),
-          creationDate: attr(tag, 'CreationDate') ?? '',
-          isBundle: /^(true|1)$/i.test(attr(tag, 'IsBundle') ?? ''),
-          categories: [],
-          supersededBy: [],
-          bundledBy: [],
-          payloadSha1s: [],
-          languages: [],
-        };
-        result.updates.set(revisionId, current);
+      case K.Update:
+        this.openUpdate(name);
         break;
-      }
-      case 'Category':
-        current?.categories.push({ type: required(tag, 'Type'), id: required(tag, 'Id').toLowerCase() });
+      case K.Category:
+        if (this.current) this.categories.push(this.category(this.shared(name, 'Type'), this.required(name, 'Id')));
         break;
-      case 'Revision':
-        if (parent === 'SupersededBy') current?.supersededBy.push(integer(tag, 'Id'));
-        else current?.bundledBy.push(integer(tag, 'Id'));
+      case K.Revision:
+        if (this.current) (parent === K.SupersededBy ? this.supersededBy : this.bundledBy).push(this.integer(name, 'Id'));
         break;
-      case 'File':
-        if (parent === 'PayloadFiles') current?.payloadSha1s.push(sha1FromFileId(required(tag, 'Id')));
+      case K.File:
+        if (this.current && parent === K.PayloadFiles) this.payloadSha1s.push(this.sha1(name));
         break;
-      case 'Language':
-        if (parent === 'Languages') current?.languages.push(required(tag, 'Name').toLowerCase());
+      case K.Language:
+        if (this.current && parent === K.Languages) this.languages.push(this.language(this.shared(name, 'Name')));
         break;
-      case 'FileLocation': {
-        const checked = checkFileLocation(required(tag, 'Id'), required(tag, 'Url'));
-        if ('rejected' in checked) {
-          result.rejectedLocations.set(checked.sha1, checked.rejected);
-          warn(`Dropped FileLocation ${checked.sha1}: ${checked.rejected}`);
-        } else {
-          result.locations.set(checked.sha1, checked);
-        }
+      case K.FileLocation:
+        this.fileLocation(name);
         break;
-      }
       default:
         break;
     }
-  });
-  parser.on('closetag', (tag) => {
-    path.pop();
-    if (skipDepth > 0) {
-      skipDepth -= 1;
+  }
+
+  private close(): void {
+    this.path.pop();
+    const kind = this.kinds.pop();
+    if (this.skipDepth > 0) {
+      this.skipDepth -= 1;
       return;
     }
-    if (tag.local === 'Update') current = undefined;
-  });
-
-  await feed(parser, stream, label, options.signal);
-  if (!sawRoot) fail('it has no <OfflineSyncPackage> root element');
-  for (const [key, count] of unknownSeen) warn(`Ignored unknown element ${key} in ${label} (${count}×)`);
-  return result;
-}
-
-/** Feeds the stream into saxes, tracking byte offsets so that errors can point into the file. */
-async function feed(parser: SaxesParser<{ xmlns: true; position: true }>, stream: Readable, label: string, signal?: AbortSignal): Promise<void> {
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  let bytesBefore = 0;
-  let charsBefore = 0;
-  let text = '';
-  const xmlError = (cause: unknown): PatchdiscError => {
-    if (cause instanceof PatchdiscError) return cause;
-    // saxes counts characters; convert the position inside the current chunk back to bytes.
-    const inChunk = Math.max(0, Math.min(text.length, parser.position - charsBefore));
-    const byteOffset = bytesBefore + Buffer.byteLength(text.slice(0, inChunk));
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    return new PatchdiscError('XML_INVALID', `Cannot parse ${label}: ${reason} at byte ${byteOffset}; the file is damaged or truncated, download it again`, {
-      cause,
-      details: { label, byteOffset, line: parser.line, column: parser.column },
-    });
-  };
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer | string>) {
-      if (signal?.aborted) throw new PatchdiscError('ABORTED', `Cannot finish reading ${label}: the operation was aborted`, { cause: signal.reason });
-      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      text = decoder.decode(bytes, { stream: true });
-      parser.write(text);
-      bytesBefore += bytes.length;
-      charsBefore += text.length;
+    if (kind === K.Update && this.current) {
+      const update = this.current;
+      update.categories = this.categories.length === 0 ? EMPTY : this.categories.slice();
+      update.supersededBy = this.supersededBy.length === 0 ? EMPTY : this.supersededBy.slice();
+      update.bundledBy = this.bundledBy.length === 0 ? EMPTY : this.siblingBundledBy();
+      update.payloadSha1s = this.payloadSha1s.length === 0 ? EMPTY : this.payloadSha1s.slice();
+      update.languages = this.languages.length === 0 ? EMPTY : this.languageList();
+      this.current = undefined;
     }
-    text = decoder.decode();
-    parser.write(text);
-    parser.close();
-  } catch (cause) {
-    stream.destroy();
-    throw xmlError(cause);
+  }
+
+  /** The children of one bundle follow each other and name the same bundle: they share one list. */
+  private siblingBundledBy(): readonly number[] {
+    const last = this.lastBundledBy;
+    if (last.length === this.bundledBy.length && last.every((r, i) => r === this.bundledBy[i])) return last;
+    this.lastBundledBy = Object.freeze(this.bundledBy.slice());
+    return this.lastBundledBy;
+  }
+
+  /** Language lists repeat across updates: one shared list per content. */
+  private languageList(): readonly string[] {
+    const key = this.languages.join('\n');
+    const known = this.languageLists.get(key);
+    if (known !== undefined) return known;
+    const list = Object.freeze(this.languages.slice());
+    this.languageLists.set(key, list);
+    return list;
+  }
+
+  private openUpdate(name: XmlName): void {
+    const revisionId = this.integer(name, 'RevisionId');
+    const isBundle = this.scanner.sharedAttribute(K.IsBundle);
+    this.current = {
+      updateId: this.required(name, 'UpdateId').toLowerCase(),
+      revisionId,
+      revisionNumber: this.scanner.decimalAttribute(K.RevisionNumber) === undefined ? 0 : this.integer(name, 'RevisionNumber'),
+      creationDate: this.scanner.attribute(K.CreationDate) ?? '',
+      isBundle: isBundle !== undefined && /^(true|1)$/i.test(isBundle),
+      categories: EMPTY,
+      supersededBy: EMPTY,
+      bundledBy: EMPTY,
+      payloadSha1s: EMPTY,
+      languages: EMPTY,
+    };
+    for (const list of this.lists) if (list.length !== 0) list.length = 0;
+    const count = this.result.updates.size;
+    // One lookup instead of has() and set(): a repeated id leaves the size unchanged.
+    this.result.updates.set(revisionId, this.current);
+    if (this.result.updates.size === count) this.fail(`RevisionId ${revisionId} appears twice`, { revisionId });
+  }
+
+  /** One shared record per (type, GUID as written). */
+  private category(type: string, rawId: string): PackageCategory {
+    let list = this.categoryByRawId.get(rawId);
+    if (list === undefined) {
+      list = [];
+      this.categoryByRawId.set(rawId, list);
+    }
+    for (const c of list) if (c.type === type) return c;
+    const made = Object.freeze({ type: this.intern(type), id: rawId.toLowerCase() });
+    list.push(made);
+    return made;
+  }
+
+  private language(raw: string): string {
+    const known = this.languageByName.get(raw);
+    if (known !== undefined) return known;
+    const name = this.intern(raw.toLowerCase());
+    this.languageByName.set(raw, name);
+    return name;
+  }
+
+  private intern(text: string): string {
+    const known = this.strings.get(text);
+    if (known !== undefined) return known;
+    this.strings.set(text, text);
+    return text;
+  }
+
+  /** SHA-1 hex of a File or FileLocation Id, read from its bytes when it is plain base64. */
+  private sha1(element: XmlName): string {
+    const scanner = this.scanner;
+    const fast = scanner.selectRaw(K.Id) ? sha1HexFromBase64Bytes(scanner.rawBytes, scanner.rawStart, scanner.rawEnd) : undefined;
+    return fast ?? sha1FromFileId(this.required(element, 'Id'));
+  }
+
+  private fileLocation(element: XmlName): void {
+    const scanner = this.scanner;
+    const sha1 = this.sha1(element);
+    // After sha1(): selectRaw() moves the one selected span.
+    if (scanner.selectRaw(K.Url)) {
+      const location = compactLocation(sha1, scanner.rawBytes, scanner.rawStart, scanner.rawEnd, this.urlBases);
+      if (location !== undefined) {
+        this.result.locations.set(sha1, location);
+        return;
+      }
+    }
+    const checked = checkFileLocation(this.required(element, 'Id'), this.required(element, 'Url'));
+    if ('rejected' in checked) {
+      this.result.rejectedLocations.set(checked.sha1, checked.rejected);
+      this.warn(`Dropped FileLocation ${checked.sha1}: ${checked.rejected}`);
+    } else {
+      this.result.locations.set(checked.sha1, checked);
+    }
   }
 }
