@@ -5,6 +5,7 @@
 import { sql, type Kysely } from 'kysely';
 import { PatchdiscError } from '../errors.ts';
 import { up as initial } from './migrations/001-initial.ts';
+import { up as shipmentState } from './migrations/002-shipment-state.ts';
 import type { Database } from './schema.ts';
 
 export interface Migration {
@@ -14,7 +15,10 @@ export interface Migration {
   up(db: Kysely<any>): Promise<void>;
 }
 
-export const MIGRATIONS: readonly Migration[] = [{ id: 1, name: 'initial', up: initial }];
+export const MIGRATIONS: readonly Migration[] = [
+  { id: 1, name: 'initial', up: initial },
+  { id: 2, name: 'shipment-state', up: shipmentState },
+];
 
 /**
  * Applies every migration newer than the database's, each in its own transaction. Throws

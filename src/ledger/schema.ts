@@ -174,6 +174,27 @@ export interface ShipmentEventsTable {
   note: string | null;
 }
 
+/**
+ * Derived from shipment_events by trigger (migration 002), never written by application code: each
+ * shipment's latest event (highest id), latest non-null tracking and latest 'mailed' time.
+ */
+export interface ShipmentStateTable {
+  shipment_id: number;
+  event_id: number;
+  status: ShipmentStatus;
+  at: string;
+  tracking: string | null;
+  mailed_at: string | null;
+}
+
+/** Derived by trigger (migration 002): count and fee total of the shipments per week and status. */
+export interface ShipmentTotalsTable {
+  week: string;
+  status: ShipmentStatus;
+  shipments: number;
+  fee_fen: number;
+}
+
 export interface KeysTable {
   id: Generated<number>;
   key_id: string;
@@ -202,5 +223,7 @@ export interface Database {
   shipments: ShipmentsTable;
   shipment_discs: ShipmentDiscsTable;
   shipment_events: ShipmentEventsTable;
+  shipment_state: ShipmentStateTable;
+  shipment_totals: ShipmentTotalsTable;
   keys: KeysTable;
 }

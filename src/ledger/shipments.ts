@@ -2,7 +2,10 @@
  * The shipment log the clerk reads: filtered by week, month, subscriber or status, paged, with the
  * count and fee total of everything the filter matches.
  *
- * A shipment's status is its latest event's (shipment_events, highest id; index (shipment_id, id)).
+ * A shipment's status is its latest event's (shipment_events, highest id). The log reads it from
+ * shipment_state, which a trigger keeps equal to the events (migration 002), and its totals from
+ * shipment_totals (per week and status) unless a subscriber is named: then the few matches are
+ * totalled directly.
  */
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
@@ -54,21 +57,96 @@ const filterSchema = z.strictObject({
   offset: z.number().int().min(0).optional(),
 });
 
-/** shipments s ⋈ subscribers u ⋈ latest event e, with the filter applied. */
-function filtered(db: Kysely<Database>, f: ShipmentFilter) {
-  let q = db
-    .selectFrom('shipments as s')
-    .innerJoin('subscribers as u', 'u.id', 's.subscriber_id')
-    .innerJoin('shipment_events as e', (j) =>
-      j.onRef('e.shipment_id', '=', 's.id').on('e.id', '=', (eb) =>
-        eb.selectFrom('shipment_events as l').select((x) => x.fn.max('l.id').as('m')).whereRef('l.shipment_id', '=', 's.id'),
-      ),
-    );
+/**
+ * The shipments the filter matches, as `shipments s` alone: the subscriber as a constant subquery and
+ * the state as EXISTS, so that `ORDER BY s.id DESC LIMIT n` over the week index stops after n rows
+ * per listed week (SQLite's IN early-out) instead of joining every match first.
+ */
+function matching(db: Kysely<Database>, f: ShipmentFilter) {
+  let q = db.selectFrom('shipments as s');
   if (f.week !== undefined) q = q.where('s.week', '=', f.week);
   if (f.month !== undefined) q = q.where('s.week', 'in', weeksOfMonth(f.month));
-  if (f.subscriber !== undefined) q = q.where('u.code', '=', f.subscriber);
-  if (f.status !== undefined) q = q.where('e.status', '=', f.status);
-  return q;
+  if (f.subscriber !== undefined) {
+    const code = f.subscriber;
+    q = q.where('s.subscriber_id', '=', (eb) => eb.selectFrom('subscribers as u').select('u.id').where('u.code', '=', code));
+  }
+  const status = f.status;
+  return q.where(({ exists, selectFrom }) => {
+    let st = selectFrom('shipment_state as st').select('st.shipment_id').whereRef('st.shipment_id', '=', 's.id');
+    if (status !== undefined) st = st.where('st.status', '=', status);
+    return exists(st);
+  });
+}
+
+/** Ids of one page of matches, newest first. */
+function pageIds(db: Kysely<Database>, f: ShipmentFilter) {
+  const limit = f.limit ?? 100;
+  const offset = f.offset ?? 0;
+  if (f.status !== undefined && f.week === undefined && f.month === undefined && f.subscriber === undefined) {
+    // Status alone: walk shipment_state_status (status, shipment_id) backwards.
+    return db
+      .selectFrom('shipment_state as st')
+      .select('st.shipment_id as id')
+      .where('st.status', '=', f.status)
+      .orderBy('st.shipment_id', 'desc')
+      .limit(limit)
+      .offset(offset);
+  }
+  return matching(db, f).select('s.id').orderBy('s.id', 'desc').limit(limit).offset(offset);
+}
+
+/** Count and fee total of every match: from shipment_totals, or directly when a subscriber is named. */
+async function totalsOf(db: Kysely<Database>, f: ShipmentFilter): Promise<{ total: number; totalFeeFen: number }> {
+  if (f.subscriber !== undefined) {
+    const r = await matching(db, f)
+      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number | null>('s.fee_fen').as('fee')])
+      .executeTakeFirstOrThrow();
+    return { total: Number(r.n), totalFeeFen: Number(r.fee ?? 0) };
+  }
+  let q = db
+    .selectFrom('shipment_totals as t')
+    .select((eb) => [eb.fn.sum<number | null>('t.shipments').as('n'), eb.fn.sum<number | null>('t.fee_fen').as('fee')]);
+  if (f.week !== undefined) q = q.where('t.week', '=', f.week);
+  if (f.month !== undefined) q = q.where('t.week', 'in', weeksOfMonth(f.month));
+  if (f.status !== undefined) q = q.where('t.status', '=', f.status);
+  const r = await q.executeTakeFirstOrThrow();
+  return { total: Number(r.n ?? 0), totalFeeFen: Number(r.fee ?? 0) };
+}
+
+/**
+ * The query of one page of the log for a checked filter: the page's ids (pageIds), then their rows.
+ * Exported so that tests can read its query plan.
+ */
+export function shipmentPageQuery(db: Kysely<Database>, f: ShipmentFilter) {
+  // CROSS JOIN makes SQLite keep this table order: the page (at most `limit` ids) drives, each row then
+  // one primary-key seek per table, whatever the statistics say about the tables' sizes.
+  return db
+    .selectFrom(pageIds(db, f).as('p'))
+    .crossJoin('shipments as s')
+    .crossJoin('shipment_state as st')
+    .crossJoin('subscribers as u')
+    .whereRef('s.id', '=', 'p.id')
+    .whereRef('st.shipment_id', '=', 'p.id')
+    .whereRef('u.id', '=', 's.subscriber_id')
+    .select([
+      's.id',
+      's.batch_id',
+      's.week',
+      'u.code',
+      'u.name',
+      'u.organisation',
+      'st.status',
+      'st.at',
+      's.medium',
+      's.copies',
+      's.disc_count',
+      's.fee_fen',
+      's.postage_fen',
+      's.reship_of',
+      'st.tracking',
+      'st.mailed_at',
+    ])
+    .orderBy('s.id', 'desc');
 }
 
 /** Validates a filter from the web page or CLI; throws VALIDATION naming the bad value. */
@@ -89,46 +167,8 @@ export async function listShipments(
   filter: ShipmentFilter = {},
 ): Promise<{ rows: ShipmentRow[]; total: number; totalFeeFen: number }> {
   const f = checkShipmentFilter(filter);
-  const rows = await filtered(ledger.db, f)
-    .select((eb) => [
-      's.id',
-      's.batch_id',
-      's.week',
-      'u.code',
-      'u.name',
-      'u.organisation',
-      'e.status',
-      'e.at',
-      's.medium',
-      's.copies',
-      's.disc_count',
-      's.fee_fen',
-      's.postage_fen',
-      's.reship_of',
-      eb
-        .selectFrom('shipment_events as t')
-        .select('t.tracking')
-        .whereRef('t.shipment_id', '=', 's.id')
-        .where('t.tracking', 'is not', null)
-        .orderBy('t.id', 'desc')
-        .limit(1)
-        .as('tracking'),
-      eb
-        .selectFrom('shipment_events as m')
-        .select('m.at')
-        .whereRef('m.shipment_id', '=', 's.id')
-        .where('m.status', '=', 'mailed')
-        .orderBy('m.id', 'desc')
-        .limit(1)
-        .as('mailed_at'),
-    ])
-    .orderBy('s.id', 'desc')
-    .limit(f.limit ?? 100)
-    .offset(f.offset ?? 0)
-    .execute();
-  const totals = await filtered(ledger.db, f)
-    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number | null>('s.fee_fen').as('fee')])
-    .executeTakeFirstOrThrow();
+  const rows = await shipmentPageQuery(ledger.db, f).execute();
+  const totals = await totalsOf(ledger.db, f);
   return {
     rows: rows.map((r) => ({
       id: r.id,
@@ -144,12 +184,11 @@ export async function listShipments(
       discs: r.disc_count,
       feeFen: r.fee_fen,
       postageFen: r.postage_fen,
-      tracking: r.tracking ?? null,
-      mailedAt: r.mailed_at ?? null,
+      tracking: r.tracking,
+      mailedAt: r.mailed_at,
       reshipOf: r.reship_of,
     })),
-    total: Number(totals.n),
-    totalFeeFen: Number(totals.fee ?? 0),
+    ...totals,
   };
 }
 

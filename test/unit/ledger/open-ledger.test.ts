@@ -8,8 +8,8 @@ import { makeTempDir } from '../../helpers/tools.ts';
 
 const TABLES = [
   'batches', 'build_stages', 'builds', 'catalog_snapshots', 'disc_set_items', 'disc_sets', 'discs', 'files', 'keys',
-  'prices', 'schema_migrations', 'shipment_discs', 'shipment_events', 'shipments', 'subscriber_events', 'subscribers',
-  'subscriptions',
+  'prices', 'schema_migrations', 'shipment_discs', 'shipment_events', 'shipment_state', 'shipment_totals', 'shipments',
+  'subscriber_events', 'subscribers', 'subscriptions',
 ];
 
 describe('openLedger()', () => {
@@ -70,10 +70,11 @@ describe('openLedger()', () => {
     const tmp = makeTempDir();
     try {
       const ledger = await openLedger(join(tmp.dir, 'patchdisc.db'));
+      const latest = Math.max(...MIGRATIONS.map((m) => m.id));
       const broken = [
         ...MIGRATIONS,
         {
-          id: 2,
+          id: latest + 1,
           name: 'broken',
           up: async (db: Parameters<(typeof MIGRATIONS)[number]['up']>[0]) => {
             await db.schema.createTable('half_done').addColumn('x', 'integer').execute();
@@ -83,9 +84,9 @@ describe('openLedger()', () => {
       ];
       const err = await applyMigrations(ledger.db, 'test.db', broken).catch((e: unknown) => e);
       expect(isPatchdiscError(err, 'LEDGER_ERROR')).toBe(true);
-      expect((err as Error).message).toContain('migration 2 (broken)');
+      expect((err as Error).message).toContain(`migration ${latest + 1} (broken)`);
       expect(ledger.sqlite.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'half_done'").pluck().get()).toBe(0);
-      expect(ledger.sqlite.prepare('SELECT max(id) FROM schema_migrations').pluck().get()).toBe(1);
+      expect(ledger.sqlite.prepare('SELECT max(id) FROM schema_migrations').pluck().get()).toBe(latest);
       await ledger.close();
     } finally {
       tmp.remove();
