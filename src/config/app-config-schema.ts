@@ -33,6 +33,11 @@ export const appConfigSchema = z
       .prefault({}),
     /** Hosts allowed for downloads besides Microsoft's ("host" or "host:port"), e.g. a mirror. */
     allowHosts: z.array(z.string().min(1)).default([]),
+    /**
+     * Download hosts served by a mirror: `download.windowsupdate.com: http://mirror.lan:8080`. The catalog's
+     * URL stays the source URL on the disc; the bytes come from the mirror, SHA-1 checked as always.
+     */
+    mirrors: z.record(z.string().min(1), z.string().url()).default({}),
     /** Proxy URL for all requests; when absent HTTPS_PROXY / HTTP_PROXY / NO_PROXY apply. */
     proxy: z.string().url().optional(),
     signing: z

@@ -17,6 +17,7 @@ import { addWeeks, weekMonday, weekOf } from './week.ts';
 const DEMO_PIPELINE = resolve(import.meta.dirname, '../../pipelines/demo.yaml');
 const DEMO_MARKER = '# patchdisc demo data dir';
 const DEMO_PASSPHRASE = 'demo-only-not-secret';
+const DEMO_DOWNLOAD_BASE = 'http://download.windowsupdate.com';
 
 export interface DemoOptions {
   dataDir: string;
@@ -63,10 +64,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const statePath = join(dataDir, 'demo.json');
   const state: Partial<DemoState> = existsSync(statePath) ? (JSON.parse(await readFile(statePath, 'utf8')) as DemoState) : {};
 
-  // Reuse last run's port where free, so URLs stored in an interrupted week's snapshot still work.
-  const upstream = await startUpstream({ port: state.port ?? 0, seed: options.seed ?? 1, week: 0, payloadScale: options.payloadScale ?? 1 }).catch(() =>
-    startUpstream({ port: 0, seed: options.seed ?? 1, week: 0, payloadScale: options.payloadScale ?? 1 }),
-  );
+  // The simulated catalog names Microsoft's real download host, and the demo config mirrors that host to
+  // the loopback upstream: disc contents do not depend on the port the upstream got.
+  const upstreamOptions = { seed: options.seed ?? 1, week: 0, payloadScale: options.payloadScale ?? 1, downloadBase: DEMO_DOWNLOAD_BASE };
+  const upstream = await startUpstream({ ...upstreamOptions, port: state.port ?? 0 }).catch(() => startUpstream({ ...upstreamOptions, port: 0 }));
   try {
     const keyDir = join(dataDir, 'keys');
     if (!state.keyPath || !existsSync(state.keyPath) || !state.certPath || !existsSync(state.certPath)) {
@@ -86,7 +87,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         updateCatalogUrl: upstream.url,
         cvrfUrl: `${upstream.url}/cvrf/v3.0`,
       },
-      allowHosts: [`${upstream.host}:${upstream.port}`],
+      mirrors: { [new URL(DEMO_DOWNLOAD_BASE).host]: upstream.url },
       signing: { key: state.keyPath, certificate: state.certPath, demoPassphrase: DEMO_PASSPHRASE },
       timeZone: 'Asia/Shanghai',
       prices: [

@@ -5,6 +5,7 @@ import { ContentStore } from '../fetch/content-store.ts';
 import { downloadAll } from '../fetch/download-all.ts';
 import type { DownloadRequest } from '../fetch/download-file.ts';
 import { checkFreeSpace } from '../fetch/free-space.ts';
+import { applyMirror, mirrorHosts } from '../fetch/mirror.ts';
 import { recordFile } from '../ledger/files.ts';
 import type { BuildContext } from './build-context.ts';
 
@@ -33,15 +34,15 @@ export function contentStoreOf(dataDir: string): ContentStore {
  */
 export async function fetchStage(ctx: BuildContext, updates: CatalogUpdate[]): Promise<FetchOutput> {
   const store = contentStoreOf(ctx.dataDir);
-  const bySha1 = new Map<string, { req: DownloadRequest; kbs: Set<string> }>();
+  const bySha1 = new Map<string, { req: DownloadRequest; sourceUrl: string; kbs: Set<string> }>();
   for (const u of updates) {
     for (const f of u.files) {
       let entry = bySha1.get(f.sha1);
       if (!entry) {
-        const req: DownloadRequest = { url: f.url, sha1: f.sha1 };
+        const req: DownloadRequest = { url: applyMirror(f.url, ctx.config.mirrors), sha1: f.sha1 };
         if (f.size !== undefined) req.size = f.size;
         if (f.sha256 !== undefined) req.sha256 = f.sha256;
-        entry = { req, kbs: new Set() };
+        entry = { req, sourceUrl: f.url, kbs: new Set() };
         bySha1.set(f.sha1, entry);
       }
       entry.kbs.add(u.kb ?? String(u.revisionId));
@@ -58,7 +59,7 @@ export async function fetchStage(ctx: BuildContext, updates: CatalogUpdate[]): P
   let filesDone = 0;
   const { done, failed } = await downloadAll(reqs, {
     store,
-    allowHosts: ctx.config.allowHosts,
+    allowHosts: [...ctx.config.allowHosts, ...mirrorHosts(ctx.config.mirrors)],
     retries: ctx.config.download.retries,
     concurrency: ctx.config.download.concurrency,
     perHost: ctx.config.download.perHost,
@@ -82,8 +83,7 @@ export async function fetchStage(ctx: BuildContext, updates: CatalogUpdate[]): P
   const files: Record<string, FetchedFile> = {};
   for (const r of done) {
     files[r.sha1] = { sha256: r.sha256, size: r.bytes };
-    const req = bySha1.get(r.sha1)?.req;
-    await recordFile(ctx.ledger, { sha1: r.sha1, sha256: r.sha256, size: r.bytes, url: req?.url ?? '', fetchedAt: ctx.now() });
+    await recordFile(ctx.ledger, { sha1: r.sha1, sha256: r.sha256, size: r.bytes, url: bySha1.get(r.sha1)?.sourceUrl ?? '', fetchedAt: ctx.now() });
   }
   const failures = failed.map(({ req, error }) => {
     const e = isPatchdiscError(error) ? error : new PatchdiscError('INTERNAL', String(error));

@@ -38,8 +38,7 @@ describe('a build killed with SIGKILL anywhere resumes to the same discs', () =>
     const reference = JSON.parse(r.stdout) as DemoJson;
     const expected = new Map(reference.weeks.flatMap((w) => w.discs.map((d) => [discKey(d, w.week), d.sha256] as const)));
 
-    // The crashed run signs with the same key and serves the upstream on the same port (source URLs
-    // are in the manifests), so its discs can be compared byte for byte.
+    // The crashed run signs with the same key, so its discs can be compared byte for byte.
     const crash = join(tmp.dir, 'crash');
     mkdirSync(crash, { recursive: true });
     const refState = JSON.parse(readFileSync(join(ref, 'demo.json'), 'utf8')) as { keyPath: string; certPath: string; port: number };

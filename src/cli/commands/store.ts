@@ -1,4 +1,5 @@
 import { downloadFile } from '../../fetch/download-file.ts';
+import { applyMirror, mirrorHosts } from '../../fetch/mirror.ts';
 import { normalizeSha1 } from '../../fetch/normalize-digest.ts';
 import { PatchdiscError } from '../../errors.ts';
 import { recordFile } from '../../ledger/files.ts';
@@ -28,10 +29,10 @@ export async function downloadCommand(url: string, opts: DownloadCommandOptions,
   try {
     const store = contentStoreOf(ws.dataDir);
     const res = await downloadFile(
-      { url, sha1 },
+      { url: applyMirror(url, ws.config.mirrors), sha1 },
       {
         store,
-        allowHosts: [...ws.config.allowHosts, ...(opts.allowHost ?? [])],
+        allowHosts: [...ws.config.allowHosts, ...mirrorHosts(ws.config.mirrors), ...(opts.allowHost ?? [])],
         retries: ws.config.download.retries,
         ...(ws.dispatcher ? { dispatcher: ws.dispatcher } : {}),
       },
