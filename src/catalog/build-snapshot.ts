@@ -108,6 +108,7 @@ export function buildSnapshot(pkg: PackageXml, fragments: ReadonlyMap<string, st
     const classificationIds = update.categories.filter((c) => c.type === 'UpdateClassification').map((c) => c.id);
     const kids = children.get(update.revisionId) ?? [];
     const languages = [...new Set([...update.languages, ...kids.flatMap((k) => k.languages)])];
+    const missing: string[] = [];
 
     const entry: CatalogUpdate = {
       updateId: update.updateId,
@@ -122,10 +123,14 @@ export function buildSnapshot(pkg: PackageXml, fragments: ReadonlyMap<string, st
       languages,
       superseded: supersededBy.some((r) => pkg.updates.get(r)?.isBundle === true),
       supersededBy,
-      files: bundleFiles(pkg, update, kids, extended, shownTitle, warn),
+      files: bundleFiles(pkg, update, kids, extended, shownTitle, (w, reason) => {
+        warn(w);
+        missing.push(reason);
+      }),
       cves: [],
       source: 'wsusscn2',
     };
+    if (missing.length > 0) entry.unavailable = missing.join('; ');
     if (props?.kb !== undefined) entry.kb = props.kb;
     if (props?.severity !== undefined) entry.severity = props.severity;
     bundles.push(entry);
@@ -140,7 +145,7 @@ function bundleFiles(
   kids: PackageUpdate[],
   extended: (revisionId: number) => ExtendedProperties | undefined,
   title: string,
-  warn: (w: string) => void,
+  unavailable: (warning: string, reason: string) => void,
 ): CatalogFile[] {
   const files = new Map<string, CatalogFile>();
   for (const owner of [bundle, ...kids]) {
@@ -150,7 +155,10 @@ function bundleFiles(
       const location = pkg.locations.get(sha1);
       if (!location) {
         const why = pkg.rejectedLocations.get(sha1) ?? 'package.xml has no FileLocation for it';
-        warn(`Update ${bundle.revisionId} "${title}" is unavailable in part: payload ${sha1} of revision ${owner.revisionId} cannot be downloaded (${why})`);
+        unavailable(
+          `Update ${bundle.revisionId} "${title}" is unavailable in part: payload ${sha1} of revision ${owner.revisionId} cannot be downloaded (${why})`,
+          `payload ${sha1} cannot be downloaded (${why})`,
+        );
         continue;
       }
       const file: CatalogFile = { sha1, url: location.url, name: location.name };

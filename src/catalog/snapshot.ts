@@ -45,6 +45,11 @@ export interface CatalogUpdate {
   files: CatalogFile[];
   /** CVE ids from CVRF enrichment. */
   cves: string[];
+  /**
+   * Why the update cannot be put on a disc although the catalog lists it (a payload without a usable
+   * FileLocation: missing, or a refused file name); absent when every payload can be fetched.
+   */
+  unavailable?: string;
   /** Free-form source tag: 'wsusscn2' | 'update-catalog'. */
   source: 'wsusscn2' | 'update-catalog';
 }

@@ -58,7 +58,8 @@ export async function runWeek(ctx: BuildContext, week: string): Promise<WeekRepo
       const name = s.pipeline.name;
       s.select = await stage(ctx, s, 'select', () => selectStage(ctx, s.pipeline, week, s.snapshotId!, s.snapshot!));
       const updates = updatesOf(s.snapshot!, s.select.subscribers.flatMap((x) => x.revisionIds));
-      s.fetch = await stage(ctx, s, 'fetch', () => fetchStage(ctx, [...updates.values()]));
+      // An update the catalog cannot fully locate is reported by the plan; none of its files are fetched.
+      s.fetch = await stage(ctx, s, 'fetch', () => fetchStage(ctx, [...updates.values()].filter((u) => u.unavailable === undefined)));
       s.plan = await stage(ctx, s, 'plan', () => planStage(ctx, s.pipeline, week, s.select!, updates, s.fetch!, sequenceBase));
       for (const set of s.plan.sets) sequenceBase.set(set.subscriberId, { sequence: set.sequence, manifestSha256: null });
       ctx.events.log('info', `${name}: ${s.plan.sets.length} disc sets planned`);

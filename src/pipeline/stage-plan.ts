@@ -67,6 +67,10 @@ export async function planStage(
   const failedSha1 = new Set(fetched.failed.map((f) => f.sha1));
   const usable = new Map<number, CatalogUpdate>();
   for (const [rev, u] of updates) {
+    if (u.unavailable !== undefined) {
+      unavailable.push({ revisionId: rev, ...(u.kb === undefined ? {} : { kb: u.kb }), title: u.title, reason: u.unavailable });
+      continue;
+    }
     const bad = u.files.find((f) => failedSha1.has(f.sha1) || fetched.files[f.sha1] === undefined);
     if (bad) {
       unavailable.push({

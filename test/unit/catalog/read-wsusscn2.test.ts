@@ -168,6 +168,8 @@ describe('readWsusscn2() on a namespaced catalog', () => {
     expect(b300).toMatchObject({ kb: '3333333', severity: 'Important', title: TITLE_300, superseded: false, supersededBy: [] });
     expect(b300!.files.map((f) => f.sha1)).toEqual([SHA_B]);
     expect(warnings.some((w) => w.includes('300') && w.includes(SHA_MISSING) && w.includes('unavailable'))).toBe(true);
+    expect(b300!.unavailable).toContain(SHA_MISSING);
+    expect(snapshot.bundles.find((b) => b.revisionId !== 300 && b.unavailable !== undefined)).toBeUndefined();
     expect(snapshot.warnings).toEqual(warnings);
   });
 
@@ -243,6 +245,7 @@ describe('readWsusscn2() refuses bad catalogs', () => {
     const { snapshot, warnings } = await read(packageXml({ locationA: `<FileLocation Id="${hexToBase64(SHA_A)}" Url="${url.replace(/&/g, '&amp;')}"/>` }));
     const b100 = snapshot.bundles.find((b) => b.revisionId === 100)!;
     expect(b100.files).toEqual([]);
+    expect(b100.unavailable).toMatch(/cannot be downloaded/);
     expect(warnings.some((w) => w.startsWith(`Dropped FileLocation ${SHA_A}`))).toBe(true);
     expect(warnings.some((w) => w.includes('Update 100') && w.includes('unavailable'))).toBe(true);
   });
