@@ -1,6 +1,7 @@
-import type { Dispatcher, Response } from 'undici';
+import type { Dispatcher } from 'undici';
 import { PatchdiscError } from '../errors.ts';
 import { openResponse } from './open-response.ts';
+import type { OpenedResponse } from './dispatch-get.ts';
 import type { PartialFile } from './partial-file.ts';
 import { RetryableFailure, isRetryableStatus, parseRetryAfter } from './retry-policy.ts';
 
@@ -53,7 +54,7 @@ function retryable(url: URL, message: string, details: Record<string, unknown> =
 }
 
 /** Turns a status that is not 200/206/416 into the error to throw (retryable or final). */
-function statusError(ctx: AttemptContext, response: Response): Error {
+function statusError(ctx: AttemptContext, response: OpenedResponse): Error {
   const { status } = response;
   const details = { url: ctx.url.href, status };
   if (status === 404 || status === 410) {
@@ -62,7 +63,7 @@ function statusError(ctx: AttemptContext, response: Response): Error {
   const answer = `${status} ${response.statusText}`.trimEnd();
   if (isRetryableStatus(status)) {
     const error = new PatchdiscError('HTTP_ERROR', `Cannot download ${ctx.url.href}: the server answered ${answer}; retry later`, { details });
-    return new RetryableFailure(error, parseRetryAfter(response.headers.get('retry-after'), ctx.now()));
+    return new RetryableFailure(error, parseRetryAfter(response.header('retry-after'), ctx.now()));
   }
   return new PatchdiscError('HTTP_ERROR', `Cannot download ${ctx.url.href}: the server answered ${answer}; check the URL and the proxy settings`, { details });
 }
@@ -71,14 +72,14 @@ function statusError(ctx: AttemptContext, response: Response): Error {
  * Checks a 206 against what was asked: it must start where the partial ends, describe the file the
  * catalog describes, and carry the validator the partial was fetched under.
  */
-async function acceptPartialContent(ctx: AttemptContext, response: Response): Promise<number | undefined> {
+async function acceptPartialContent(ctx: AttemptContext, response: OpenedResponse): Promise<number | undefined> {
   const { partial } = ctx;
-  const match = CONTENT_RANGE.exec(response.headers.get('content-range') ?? '');
-  const etag = response.headers.get('etag');
+  const match = CONTENT_RANGE.exec(response.header('content-range') ?? '');
+  const etag = response.header('etag');
   if (match === null || Number(match[1]) !== partial.received) {
     await partial.restart();
     throw retryable(ctx.url, `a 206 answer did not continue at byte ${partial.received}; restarting from the beginning`, {
-      contentRange: response.headers.get('content-range'),
+      contentRange: response.header('content-range'),
     });
   }
   if (etag !== null && partial.etag !== undefined && etag !== partial.etag) {
@@ -134,13 +135,13 @@ export async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
       if (partial.received > 0) await partial.restart(); // range ignored or validator changed: a full copy follows
       assembled = false;
       // Content-Length only limits this answer; the catalog size and the digests decide what is good.
-      const length = response.headers.get('content-length');
+      const length = response.header('content-length');
       total = length === null ? undefined : Number(length);
-      await partial.setValidator(response.headers.get('etag') ?? undefined, response.headers.get('last-modified') ?? undefined);
+      await partial.setValidator(response.header('etag') ?? undefined, response.header('last-modified') ?? undefined);
     } else if (response.status === 206) {
       total = await acceptPartialContent(ctx, response);
     } else if (response.status === 416) {
-      const complete = UNSATISFIED_RANGE.exec(response.headers.get('content-range') ?? '');
+      const complete = UNSATISFIED_RANGE.exec(response.header('content-range') ?? '');
       if (complete !== null && Number(complete[1]) === partial.received && partial.received > 0) {
         return { assembled: true, requested: true };
       }
@@ -151,19 +152,21 @@ export async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
     }
     total = ctx.size ?? total;
 
-    const reader = response.body?.getReader();
-    for (;;) {
-      const chunk = reader === undefined ? undefined : await reader.read();
-      if (chunk === undefined || chunk.done) break;
+    const limit = total;
+    await response.readBody((chunk) => {
       timer.refresh();
-      ctx.onBytes(chunk.value.length);
-      if (total !== undefined && partial.received + chunk.value.length > total) {
-        await partial.append(chunk.value.subarray(0, total - partial.received));
-        throw sizeMismatch(url, total, partial.received + chunk.value.length, 'the answer (at least)');
+      ctx.onBytes(chunk.length);
+      if (limit !== undefined && partial.received + chunk.length > limit) {
+        const overflow = sizeMismatch(url, limit, partial.received + chunk.length, 'the answer (at least)');
+        const writing = partial.append(chunk.subarray(0, limit - partial.received)) ?? Promise.resolve();
+        return writing.then(() => Promise.reject(overflow));
       }
-      await partial.append(chunk.value);
-      ctx.onProgress?.(total === undefined ? { url: url.href, received: partial.received } : { url: url.href, received: partial.received, total });
-    }
+      const writing = partial.append(chunk);
+      ctx.onProgress?.(limit === undefined ? { url: url.href, received: partial.received } : { url: url.href, received: partial.received, total: limit });
+      return writing;
+    });
+    // A failed block write surfaces here, inside the attempt, so the partial is rolled back.
+    await partial.flush();
     finished = true;
     // Only reachable without Content-Length (undici enforces it), where a close looks like an end.
     if (ctx.size !== undefined && partial.received < ctx.size) {

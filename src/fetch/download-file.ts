@@ -196,7 +196,7 @@ async function fetchIntoStore(
       }
 
       const bytes = partial.received;
-      const actual = partial.digests();
+      const actual = await partial.digests();
       const mismatch =
         actual.sha1 !== sha1
           ? { algorithm: 'SHA-1', expected: sha1, actual: actual.sha1 }
@@ -215,8 +215,7 @@ async function fetchIntoStore(
         }
         throw hashMismatch(req.url, mismatch.algorithm, mismatch.expected, mismatch.actual, quarantined);
       }
-      await partial.syncAndClose();
-      await store.commit(partial.dataPath, { sha1, sha256: actual.sha256, size: bytes, url: req.url });
+      await store.commit(partial.dataPath, { sha1, sha256: actual.sha256, size: bytes, url: req.url }, () => partial.syncAndClose());
       await partial.forget();
       return { path: store.pathFor(sha1), bytes, sha1, sha256: actual.sha256, attempts, bytesFetched, cached: false };
     }

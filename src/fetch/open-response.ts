@@ -1,7 +1,8 @@
-import { fetch } from 'undici';
-import type { Dispatcher, Response } from 'undici';
+import type { Dispatcher } from 'undici';
 import { PatchdiscError } from '../errors.ts';
 import { isHostAllowed } from './allowlist.ts';
+import { dispatchGet } from './dispatch-get.ts';
+import type { OpenedResponse } from './dispatch-get.ts';
 
 /** Redirect hops followed before giving up (the first request is not a hop). */
 export const MAX_REDIRECTS = 5;
@@ -38,21 +39,16 @@ export function parseUrl(text: string): URL {
 export async function openResponse(
   url: URL,
   init: { headers: Record<string, string>; signal: AbortSignal; dispatcher?: Dispatcher | undefined; allowHosts: readonly string[] },
-): Promise<{ response: Response; url: URL }> {
+): Promise<{ response: OpenedResponse; url: URL }> {
   let current = url;
   let from: string | undefined;
   for (let hop = 0; ; hop += 1) {
     assertHostAllowed(current, init.allowHosts, from);
-    const response = await fetch(current, {
-      method: 'GET',
-      headers: init.headers,
-      redirect: 'manual',
-      signal: init.signal,
-      ...(init.dispatcher === undefined ? {} : { dispatcher: init.dispatcher }),
-    });
+    // dispatchGet follows no redirect by itself: each hop comes back here to be checked.
+    const response = await dispatchGet(current, init);
     if (!REDIRECT_STATUSES.has(response.status)) return { response, url: current };
-    const location = response.headers.get('location');
-    await response.body?.cancel().catch(() => undefined);
+    const location = response.header('location');
+    response.discard();
     if (location === null) {
       throw new PatchdiscError('HTTP_ERROR', `Cannot download ${url.href}: ${current.href} answered ${response.status} without a Location header; report the broken server`, {
         details: { url: url.href, status: response.status },

@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import type { Hash } from 'node:crypto';
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { PatchdiscError } from '../errors.ts';
 import type { ContentStore } from './content-store.ts';
+import { HASH_BLOCK_SIZE, sharedHashPool } from './hash-pool.ts';
+import type { Digests, HashPool, HashSession } from './hash-pool.ts';
 
 /** What is kept beside a partial download so a later run may resume it (Range + If-Range). */
 export interface PartialMeta {
@@ -13,8 +13,10 @@ export interface PartialMeta {
   lastModified?: string;
 }
 
-/** Bytes read per step when rebuilding the hash state of a partial file. */
-const REHASH_CHUNK = 1 << 20;
+/** Bytes handed to the hash worker and not yet hashed before the download waits for it. */
+const MAX_HASH_BACKLOG = 16 * HASH_BLOCK_SIZE;
+/** Block writes queued before `append` asks its caller to wait. */
+const MAX_BLOCKS_IN_FLIGHT = 2;
 const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT']);
 
 function isDiskFull(err: unknown): boolean {
@@ -23,33 +25,46 @@ function isDiskFull(err: unknown): boolean {
 
 /**
  * One download in `partial/`: the open file, the bytes it holds, and SHA-1/SHA-256 state covering
- * exactly those bytes. Node hash objects cannot be serialised, so resuming after a restart re-reads
- * the partial bytes through fresh hashes.
+ * exactly those bytes. Appended bytes are gathered into blocks of HASH_BLOCK_SIZE; a full block is
+ * written, then handed to a hash worker (so the hash never covers unwritten bytes). Hash state
+ * cannot be serialised, so resuming after a restart re-reads the partial bytes through a fresh one.
  */
 export class PartialFile {
   readonly dataPath: string;
   readonly metaPath: string;
   readonly #url: string;
+  readonly #pool: HashPool;
   #fh: FileHandle | undefined;
-  #sha1: Hash = createHash('sha1');
-  #sha256: Hash = createHash('sha256');
-  #received = 0;
+  #hash: HashSession;
+  /** Bytes written to the file and given to the hash. */
+  #written = 0;
+  /** Bytes written or queued for writing; the current block goes at this offset. */
+  #queued = 0;
+  /** The block being filled and how much of it is used (not yet queued). */
+  #block: Buffer | undefined;
+  #blockUsed = 0;
+  /** The chain of queued block writes, and how many of them are not done. */
+  #writes: Promise<void> = Promise.resolve();
+  #inFlight = 0;
+  #writeFailed = false;
   #meta: PartialMeta;
 
-  private constructor(paths: { data: string; meta: string }, url: string) {
+  private constructor(paths: { data: string; meta: string }, url: string, pool: HashPool) {
     this.dataPath = paths.data;
     this.metaPath = paths.meta;
     this.#url = url;
     this.#meta = { url };
+    this.#pool = pool;
+    this.#hash = pool.open();
   }
 
   /**
    * Opens the partial for `sha1`, keeping earlier bytes only when they came from the same URL and a
    * validator exists to resume them safely; otherwise starts empty.
    */
-  static async open(store: ContentStore, sha1: string, url: string): Promise<PartialFile> {
+  static async open(store: ContentStore, sha1: string, url: string, pool: HashPool = sharedHashPool()): Promise<PartialFile> {
     await store.ensureDirs();
-    const partial = new PartialFile(store.partialPathFor(sha1), url);
+    const partial = new PartialFile(store.partialPathFor(sha1), url, pool);
     const meta = await partial.#readMeta();
     const resumable = meta !== undefined && meta.url === url && (meta.etag !== undefined || meta.lastModified !== undefined);
     if (resumable) {
@@ -64,9 +79,9 @@ export class PartialFile {
     return partial;
   }
 
-  /** Bytes held (and hashed). */
+  /** Bytes held: written, or gathered in the block that `flush` writes. */
   get received(): number {
-    return this.#received;
+    return this.#queued + this.#blockUsed;
   }
 
   /** The value for If-Range: a strong ETag, else Last-Modified, else undefined (cannot resume). */
@@ -93,21 +108,21 @@ export class PartialFile {
     }
   }
 
-  /** Streams the bytes already on disk through fresh hashes (the resume path). */
+  /** Streams the bytes already on disk through the fresh hash (the resume path). */
   async #rehash(): Promise<void> {
     const fh = this.#handle();
     const size = (await fh.stat()).size;
-    const buffer = Buffer.allocUnsafe(REHASH_CHUNK);
     let position = 0;
     while (position < size) {
-      const { bytesRead } = await fh.read(buffer, 0, Math.min(REHASH_CHUNK, size - position), position);
+      const block = this.#pool.takeBlock();
+      const { bytesRead } = await fh.read(block, 0, Math.min(HASH_BLOCK_SIZE, size - position), position);
       if (bytesRead === 0) break;
-      const view = buffer.subarray(0, bytesRead);
-      this.#sha1.update(view);
-      this.#sha256.update(view);
+      this.#hash.update(block, bytesRead);
       position += bytesRead;
+      await this.#hash.waitBelow(MAX_HASH_BACKLOG);
     }
-    this.#received = position;
+    this.#written = position;
+    this.#queued = position;
   }
 
   #handle(): FileHandle {
@@ -123,7 +138,6 @@ export class PartialFile {
     this.#meta = meta;
     const tmp = `${this.metaPath}.tmp`;
     await this.#guardDiskFull(async () => {
-      await rm(tmp, { force: true });
       const fh = await open(tmp, 'w');
       try {
         await fh.writeFile(`${JSON.stringify(meta)}\n`);
@@ -136,47 +150,120 @@ export class PartialFile {
 
   /** Drops every byte and the hash state (a 200 answered a range request, or the content changed). */
   async restart(): Promise<void> {
+    await this.#settle();
     await this.#handle().truncate(0);
-    this.#sha1 = createHash('sha1');
-    this.#sha256 = createHash('sha256');
-    this.#received = 0;
+    this.#hash.drop();
+    this.#hash = this.#pool.open();
+    this.#written = 0;
+    this.#queued = 0;
   }
 
-  /** Appends one chunk: written first, hashed after, so hash state never covers unwritten bytes. */
-  async append(chunk: Uint8Array): Promise<void> {
+  /**
+   * Takes one chunk, copied into the current block; a full block is written and then hashed in the
+   * background, one write after another. Returns a promise only when two blocks are already on
+   * their way: wait for it before giving more, so memory stays bounded.
+   */
+  append(chunk: Uint8Array): Promise<void> | undefined {
+    let from = 0;
+    while (from < chunk.length) {
+      const block = (this.#block ??= this.#pool.takeBlock());
+      const n = Math.min(chunk.length - from, HASH_BLOCK_SIZE - this.#blockUsed);
+      block.set(from === 0 && n === chunk.length ? chunk : chunk.subarray(from, from + n), this.#blockUsed);
+      this.#blockUsed += n;
+      from += n;
+      if (this.#blockUsed === HASH_BLOCK_SIZE) this.#enqueue().catch(() => undefined);
+    }
+    return this.#writeFailed || this.#inFlight > MAX_BLOCKS_IN_FLIGHT ? this.#writes : undefined;
+  }
+
+  /** Writes every gathered byte and hands it to the hash; a failed write fails this (and drops the bytes after it). */
+  async flush(): Promise<void> {
+    await this.#enqueue();
+  }
+
+  /** Queues the current block for writing; the returned promise settles when every queued write has. */
+  #enqueue(): Promise<void> {
+    const block = this.#block;
+    const length = this.#blockUsed;
+    if (block !== undefined && length > 0) {
+      this.#block = undefined;
+      this.#blockUsed = 0;
+      const position = this.#queued;
+      this.#queued += length;
+      this.#inFlight += 1;
+      // Chained: a write starts only after the one before it succeeded, so the file never has a gap.
+      const write = this.#writes.then(() => this.#writeAt(block, length, position));
+      this.#writes = write;
+      write.then(
+        () => {
+          this.#inFlight -= 1;
+        },
+        () => {
+          this.#inFlight -= 1;
+          this.#writeFailed = true;
+        },
+      );
+    }
+    return this.#writes;
+  }
+
+  async #writeAt(block: Buffer, length: number, position: number): Promise<void> {
     const fh = this.#handle();
-    let written = 0;
+    let done = 0;
     await this.#guardDiskFull(async () => {
-      while (written < chunk.length) {
-        const { bytesWritten } = await fh.write(chunk, written, chunk.length - written, this.#received + written);
-        written += bytesWritten;
+      while (done < length) {
+        const { bytesWritten } = await fh.write(block, done, length - done, position + done);
+        done += bytesWritten;
       }
     });
-    this.#sha1.update(chunk);
-    this.#sha256.update(chunk);
-    this.#received += chunk.length;
+    // Written first, hashed after, so the hash never covers bytes that are not in the file.
+    this.#hash.update(block, length);
+    this.#written = position + length;
+    await this.#hash.waitBelow(MAX_HASH_BACKLOG);
   }
 
-  /** Cuts the file back to the hashed length after a failed write or read (best effort). */
+  /** Waits for queued writes, forgetting a failure, and drops what was queued past the written bytes. */
+  async #settle(): Promise<void> {
+    await this.#writes.catch(() => undefined);
+    this.#writes = Promise.resolve();
+    this.#writeFailed = false;
+    this.#block = undefined;
+    this.#blockUsed = 0;
+    this.#queued = this.#written;
+  }
+
+  /**
+   * After a failed attempt: writes what was gathered when it can, then cuts the file back to the
+   * hashed length (a failed write may have left some bytes past it). Best effort.
+   */
   async rollback(): Promise<void> {
-    await this.#fh?.truncate(this.#received).catch(() => undefined);
+    if (this.#fh === undefined) return;
+    await this.flush().catch(() => undefined);
+    await this.#settle();
+    await this.#fh?.truncate(this.#written).catch(() => undefined);
   }
 
-  /** Final digests; the hash state is consumed. */
-  digests(): { sha1: string; sha256: string } {
-    return { sha1: this.#sha1.digest('hex'), sha256: this.#sha256.digest('hex') };
+  /** Final digests, after writing what was gathered; the hash state is consumed. */
+  async digests(): Promise<Digests> {
+    await this.flush();
+    return this.#hash.digest();
   }
 
   /** fsync and close, before the rename into the store. */
   async syncAndClose(): Promise<void> {
+    await this.flush();
     const fh = this.#handle();
     await this.#guardDiskFull(() => fh.sync());
     await this.close();
   }
 
+  /** Closes the file; bytes gathered but not flushed are dropped, and so is the hash state. */
   async close(): Promise<void> {
+    // Queued writes finish (or fail) before the handle goes away under them.
+    await this.#settle();
     const fh = this.#fh;
     this.#fh = undefined;
+    this.#hash.drop();
     await fh?.close();
   }
 
@@ -192,8 +279,8 @@ export class PartialFile {
       if (!isDiskFull(err)) throw err;
       throw new PatchdiscError(
         'DISK_FULL',
-        `Cannot write ${this.dataPath}: the disk is full after ${this.#received} bytes; free space and rerun (the partial download is kept and resumes)`,
-        { cause: err, details: { path: this.dataPath, url: this.#url, received: this.#received } },
+        `Cannot write ${this.dataPath}: the disk is full after ${this.#written} bytes; free space and rerun (the partial download is kept and resumes)`,
+        { cause: err, details: { path: this.dataPath, url: this.#url, received: this.#written } },
       );
     }
   }
