@@ -17,7 +17,8 @@ export interface PartialMeta {
 const MAX_HASH_BACKLOG = 16 * HASH_BLOCK_SIZE;
 /** Block writes queued before `append` asks its caller to wait. */
 const MAX_BLOCKS_IN_FLIGHT = 2;
-const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT']);
+// EFBIG: the file system (or a ulimit -f) caps the file size — no retry can help, like a full disk.
+const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
 
 function isDiskFull(err: unknown): boolean {
   return DISK_FULL_CODES.has((err as NodeJS.ErrnoException).code ?? '');
