@@ -1,9 +1,11 @@
 /**
  * master: write an ISO 9660 + Joliet + Rock Ridge image of the update tree with our writer
  * (planIsoLayout + writeIso, which also hashes the image with SHA-256 while writing) against
- * genisoimage and xorriso with the same extensions, and a plain `cp -r` of the tree.
+ * genisoimage and xorriso with the same extensions, and a plain `cp -r` of the tree. Ours ends with
+ * an fsync, the references do not; "genisoimage + fsync" is genisoimage followed by `sync FILE`, the
+ * like-for-like comparison, shown next to the goal's plain genisoimage.
  */
-import { rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BenchCase, CaseResult } from '../lib/bench-case.ts';
 import { childSample, measureSideBySide, timeCommand, type Subject } from '../lib/measure.ts';
@@ -17,7 +19,8 @@ const IMAGE_DATE = Date.UTC(2025, 0, 6) / 1000;
 
 interface MasterArgs {
   root: string;
-  files: TreeFile[];
+  /** JSON file with the TreeFile list: a 2 GiB tree's list is over the 128 KiB limit of one argv string. */
+  list: string;
   out: string;
 }
 
@@ -26,8 +29,9 @@ export const childTasks = {
   async master(args: MasterArgs): Promise<{ bytes: number; sha256: string }> {
     const { planIsoLayout } = await import('../../src/iso/layout.ts');
     const { writeIso } = await import('../../src/iso/write-iso.ts');
+    const files = JSON.parse(await readFile(args.list, 'utf8')) as TreeFile[];
     const layout = planIsoLayout(
-      args.files.map((f) => ({ path: f.path, size: f.size, source: { kind: 'file' as const, path: join(args.root, f.path) } })),
+      files.map((f) => ({ path: f.path, size: f.size, source: { kind: 'file' as const, path: join(args.root, f.path) } })),
       { volumeId: 'PATCHDISC_BENCH', date: IMAGE_DATE },
     );
     const r = await writeIso(layout, args.out);
@@ -43,10 +47,15 @@ export const benchCase: BenchCase = {
     const out = join(ctx.tmp, 'master.iso');
     const copy = join(ctx.tmp, 'master-copy');
     const rssFile = join(ctx.tmp, 'master.rss');
+    const list = join(ctx.tmp, 'master-files.json');
+    await writeFile(list, JSON.stringify(tree.files.map(({ path, size }) => ({ path, size }))));
     const clean = async (): Promise<void> => {
       await rm(out, { force: true });
       await rm(`${out}.partial`, { force: true });
       await rm(copy, { recursive: true, force: true });
+      // Untimed: the previous subject's unflushed pages and freed blocks (discards) go to disk now,
+      // so that no subject's fsync pays for another's writeback.
+      await timeCommand('sync', []);
     };
     const mkisofsArgs = ['-quiet', '-J', '-joliet-long', '-R', '-V', 'PATCHDISC_BENCH', '-o', out, tree.root];
     const subjects: Subject[] = [
@@ -55,7 +64,7 @@ export const benchCase: BenchCase = {
         availability: srcAvailability('iso/layout.ts', 'iso/write-iso.ts'),
         bytes: tree.totalBytes,
         before: clean,
-        run: childSample('cases/master.ts', 'master', { root: tree.root, files: tree.files.map(({ path, size }) => ({ path, size })), out }),
+        run: childSample('cases/master.ts', 'master', { root: tree.root, list, out } satisfies MasterArgs),
       },
       {
         label: 'genisoimage',
@@ -63,6 +72,14 @@ export const benchCase: BenchCase = {
         bytes: tree.totalBytes,
         before: clean,
         run: () => timeCommand('genisoimage', mkisofsArgs, { rssFile }),
+      },
+      {
+        // The same work as plain genisoimage plus what ours pays too: making the image durable.
+        label: 'genisoimage + fsync',
+        availability: toolAvailability('genisoimage', 'sync'),
+        bytes: tree.totalBytes,
+        before: clean,
+        run: () => timeCommand('sh', ['-c', 'out=$1; shift; genisoimage "$@" && sync -- "$out"', 'sh', out, ...mkisofsArgs], { rssFile }),
       },
       {
         label: 'xorriso',
@@ -83,6 +100,8 @@ export const benchCase: BenchCase = {
     await clean();
     const genisoimage = refs[0];
     const r = ratio(ours?.median, genisoimage?.status === 'ok' ? genisoimage.median : undefined);
+    const synced = refs[1];
+    const rSynced = ratio(ours?.median, synced?.status === 'ok' ? synced.median : undefined);
     return [
       {
         name: 'master',
@@ -90,7 +109,13 @@ export const benchCase: BenchCase = {
         ours: ours!,
         refs,
         verdict: verdictAtMost(r, GOAL_RATIO),
-        notes: [`${tree.files.length} files; ours also computes the image SHA-256 while writing, the references do not`],
+        notes: [
+          `${tree.files.length} files; ours also computes the image SHA-256 while writing, the references do not`,
+          // Both ratios are printed; the verdict stays against plain genisoimage, as the goal reads.
+          'ours fsyncs the image before renaming it into place (a disc image must be durable); genisoimage, xorriso and cp -r ' +
+            'return with it still in the page cache, so the verdict (vs plain genisoimage) charges ours for the disk write they skip; ' +
+            `"genisoimage + fsync" runs \`sync FILE\` after it: ours/that = ${rSynced === undefined ? 'n/a' : `${rSynced.toFixed(2)}×`}`,
+        ],
       },
     ];
   },

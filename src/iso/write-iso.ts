@@ -1,18 +1,17 @@
 /**
  * Streams a planned image to disk once: metadata, then every file's bytes in sector order, hashing
- * the image (SHA-256) while writing. Writes `<out>.partial` and renames it only when complete.
+ * the image (SHA-256) while writing (ImageSink). Writes `<out>.partial` and renames it only when
+ * complete and durable (fsync).
  */
-import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import type { Hash } from 'node:crypto';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { PatchdiscError, isPatchdiscError } from '../errors.ts';
-import { encodeMetadata, encodeTail } from './encode-metadata.ts';
+import { encodeRegions } from './encode-metadata.ts';
+import { ImageSink } from './image-sink.ts';
 import type { IsoLayout, PlannedFile } from './layout.ts';
 import { SECTOR_SIZE } from './volume-descriptor.ts';
 
-/** Bytes per write(2); large writes keep the disk and the hash busy (see reference throughput). */
-export const WRITE_BUFFER_SIZE = 4 * 1024 * 1024;
-/** Bytes per read from a source file. */
+/** Bytes per read when a whole image is read back (write-iso-patch's hashPrefix). */
 export const READ_CHUNK_SIZE = 1024 * 1024;
 
 export interface WriteIsoOptions {
@@ -37,83 +36,8 @@ export interface IsoHashCheckpoint {
   hash: Hash;
 }
 
-/** Double-buffered sink: fills one buffer while the other is being written. */
-class ImageSink {
-  private buffers = [Buffer.alloc(WRITE_BUFFER_SIZE), Buffer.alloc(WRITE_BUFFER_SIZE)];
-  private current = 0;
-  private fill = 0;
-  private inflight: Promise<unknown> = Promise.resolve();
-  private readonly hash: Hash = createHash('sha256');
-  position = 0;
-  checkpoint: IsoHashCheckpoint | undefined;
-
-  constructor(
-    private readonly fh: FileHandle,
-    private readonly total: number,
-    private readonly onProgress: ((written: number, total: number) => void) | undefined,
-    /** Byte offset at which to keep a copy of the hash state, if any. */
-    private readonly checkpointAt?: number,
-  ) {}
-
-  async write(bytes: Uint8Array): Promise<void> {
-    let at = 0;
-    while (at < bytes.length) {
-      const buf = this.buffers[this.current] as Buffer;
-      const n = Math.min(bytes.length - at, buf.length - this.fill);
-      buf.set(bytes.subarray(at, at + n), this.fill);
-      this.fill += n;
-      at += n;
-      if (this.fill === buf.length) await this.flush();
-    }
-  }
-
-  async zeros(count: number): Promise<void> {
-    let left = count;
-    while (left > 0) {
-      const buf = this.buffers[this.current] as Buffer;
-      const n = Math.min(left, buf.length - this.fill);
-      buf.fill(0, this.fill, this.fill + n);
-      this.fill += n;
-      left -= n;
-      if (this.fill === buf.length) await this.flush();
-    }
-  }
-
-  async flush(): Promise<void> {
-    if (this.fill === 0) return;
-    const buf = (this.buffers[this.current] as Buffer).subarray(0, this.fill);
-    const cut = this.checkpointAt === undefined ? -1 : this.checkpointAt - this.position;
-    if (cut >= 0 && cut < buf.length) {
-      this.hash.update(buf.subarray(0, cut));
-      this.checkpoint = { offset: this.position + cut, hash: this.hash.copy() };
-      this.hash.update(buf.subarray(cut));
-    } else {
-      this.hash.update(buf);
-    }
-    await this.inflight;
-    const length = this.fill;
-    this.inflight = this.fh.write(buf, 0, length, this.position).then(({ bytesWritten }) => {
-      if (bytesWritten !== length) throw new Error(`short write: ${bytesWritten} of ${length} bytes`);
-    });
-    // Marked handled now; the next flush or finish() awaits it and sees the failure (e.g. ENOSPC).
-    this.inflight.catch(() => undefined);
-    this.position += length;
-    this.onProgress?.(this.position, this.total);
-    this.current = 1 - this.current;
-    this.fill = 0;
-  }
-
-  async finish(): Promise<string> {
-    await this.flush();
-    await this.inflight;
-    return this.hash.digest('hex');
-  }
-
-  /** Bytes handed to the sink so far (written or buffered). */
-  get offset(): number {
-    return this.position + this.fill;
-  }
-}
+/** Source files kept open at once; each is closed once its last read has landed. */
+const MAX_OPEN_SOURCES = 64;
 
 /** Writes the image planned by `layout` to `outPath` and returns its size and SHA-256. */
 export async function writeIso(layout: IsoLayout, outPath: string, options: WriteIsoOptions = {}): Promise<WriteIsoResult> {
@@ -123,26 +47,34 @@ export async function writeIso(layout: IsoLayout, outPath: string, options: Writ
   const fh = await open(partial, 'w').catch((err: unknown) => {
     throw ioError(err, `Cannot create ${partial}`);
   });
+  const tailStart = layout.tail === undefined ? undefined : layout.tail.lba * SECTOR_SIZE;
+  const sink = new ImageSink(fh, layout.totalBytes, { onProgress, checkpointAt: tailStart });
+  const sources: Promise<unknown>[] = [];
   try {
-    const tailStart = layout.tail === undefined ? undefined : layout.tail.lba * SECTOR_SIZE;
-    const sink = new ImageSink(fh, layout.totalBytes, onProgress, tailStart);
-    await sink.write(encodeMetadata(layout));
+    const { head, tail } = encodeRegions(layout);
+    await sink.write(head);
     for (const file of layout.files) {
       if (file.size === 0 || file.inTail) continue;
       if (sink.offset !== file.lba * SECTOR_SIZE) {
         throw new PatchdiscError('INTERNAL', `Cannot write ${JSON.stringify(file.path)}: image is at byte ${sink.offset}, layout puts it at sector ${file.lba}`);
       }
-      await copyFile(file, sink, signal);
+      if (sources.length >= MAX_OPEN_SOURCES) await sources.shift();
+      checkAborted(signal, file.path);
+      const { closed } = await copyFile(file, sink, signal);
+      // Settled (never rejects): a failed read fails the sink, which reports it.
+      if (closed !== undefined) sources.push(closed.then(() => undefined, () => undefined));
       await sink.zeros((SECTOR_SIZE - (file.size % SECTOR_SIZE)) % SECTOR_SIZE);
     }
     if (tailStart !== undefined) {
-      if (sink.offset !== tailStart) {
+      if (sink.offset !== tailStart || tail === undefined) {
         throw new PatchdiscError('INTERNAL', `Cannot write the tail of ${outPath}: image is at byte ${sink.offset}, layout puts the tail at byte ${tailStart}`);
       }
-      await sink.write(encodeTail(layout));
+      await sink.write(tail);
     }
     await sink.zeros(layout.totalBytes - sink.offset);
     const sha256 = await sink.finish();
+    // Reads run ahead of writes: a signal fired while the last buffers were written lands here.
+    checkAborted(signal, outPath);
     await fh.sync();
     await fh.close();
     await rename(partial, outPath);
@@ -150,6 +82,9 @@ export async function writeIso(layout: IsoLayout, outPath: string, options: Writ
     if (sink.checkpoint !== undefined) result.checkpoint = sink.checkpoint;
     return result;
   } catch (err) {
+    // No read or write may still be running on a file handle once it is closed.
+    await sink.settle();
+    await Promise.allSettled(sources);
     await fh.close().catch(() => undefined);
     await rm(partial, { force: true });
     if (isPatchdiscError(err)) throw err;
@@ -157,36 +92,88 @@ export async function writeIso(layout: IsoLayout, outPath: string, options: Writ
   }
 }
 
-async function copyFile(file: PlannedFile, sink: ImageSink, signal: AbortSignal | undefined): Promise<void> {
-  let count = 0;
-  const tooMany = (): PatchdiscError =>
-    new PatchdiscError('SIZE_MISMATCH', `Cannot write ${JSON.stringify(file.path)}: source has more than the declared ${file.size} bytes; it changed after planning, plan again`, {
-      details: { path: file.path, expected: file.size },
-    });
+/**
+ * Hands `file`'s bytes to the sink: buffers are copied; a source file is read straight into the
+ * sink's buffers, several reads in flight. Returns as soon as every read is issued, with, for a
+ * source file, `closed`: settles once its last read has landed and the file is closed (its failure
+ * also fails the sink).
+ */
+async function copyFile(file: PlannedFile, sink: ImageSink, signal: AbortSignal | undefined): Promise<{ closed?: Promise<void> }> {
   if (file.source.kind === 'buffer') {
-    if (file.source.data.length !== file.size) throw tooMany();
-    checkAborted(signal, file.path);
+    if (file.source.data.length !== file.size) throw sizeMismatch(file, file.source.data.length);
     await sink.write(file.source.data);
-    return;
+    return {};
   }
-  const stream = createReadStream(file.source.path, { highWaterMark: READ_CHUNK_SIZE });
+  const path = file.source.path;
+  const src = await open(path, 'r').catch((err: unknown) => {
+    throw ioError(err, readAction(file, path));
+  });
+  const reads: Promise<void>[] = [];
+  // Set inside the callback below (a plain `let` would be narrowed to undefined).
+  const closing: { closed?: Promise<void> } = {};
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
+    const { size } = await src.stat();
+    if (size !== file.size) throw sizeMismatch(file, size);
+    let position = 0;
+    while (position < file.size) {
       checkAborted(signal, file.path);
-      count += chunk.length;
-      if (count > file.size) throw tooMany();
-      await sink.write(chunk);
+      const at = position;
+      position += await sink.reserveRead(file.size - at, (view) => {
+        const read = readFully(src, view, at, file, path);
+        if (at + view.length < file.size) {
+          reads.push(read);
+          return read;
+        }
+        closing.closed = finishSource(src, file, path, [...reads, read]);
+        return closing.closed;
+      });
     }
   } catch (err) {
-    stream.destroy();
-    if (isPatchdiscError(err)) throw err;
-    throw ioError(err, `Cannot read ${file.source.path} for ${JSON.stringify(file.path)}`);
+    await Promise.allSettled(reads);
+    await src.close().catch(() => undefined);
+    throw err;
   }
-  if (count !== file.size) {
-    throw new PatchdiscError('SIZE_MISMATCH', `Cannot write ${JSON.stringify(file.path)}: ${file.source.path} has ${count} bytes, ${file.size} declared; it changed after planning, plan again`, {
-      details: { path: file.path, expected: file.size, actual: count },
+  return closing;
+}
+
+/** Reads exactly `view.length` bytes of `path` from `position` into `view`. */
+async function readFully(src: FileHandle, view: Buffer, position: number, file: PlannedFile, path: string): Promise<void> {
+  let done = 0;
+  while (done < view.length) {
+    const { bytesRead } = await src.read(view, done, view.length - done, position + done).catch((err: unknown) => {
+      throw ioError(err, readAction(file, path));
     });
+    if (bytesRead === 0) throw sizeMismatch(file, position + done);
+    done += bytesRead;
   }
+}
+
+/** After every read of a source: checks that it did not grow meanwhile, and closes it. */
+async function finishSource(src: FileHandle, file: PlannedFile, path: string, reads: Promise<void>[]): Promise<void> {
+  try {
+    for (const r of await Promise.allSettled(reads)) if (r.status === 'rejected') throw r.reason;
+    const { bytesRead } = await src.read(Buffer.alloc(1), 0, 1, file.size).catch((err: unknown) => {
+      throw ioError(err, readAction(file, path));
+    });
+    if (bytesRead !== 0) {
+      throw new PatchdiscError('SIZE_MISMATCH', `Cannot write ${JSON.stringify(file.path)}: source has more than the declared ${file.size} bytes; it changed after planning, plan again`, {
+        details: { path: file.path, expected: file.size },
+      });
+    }
+  } finally {
+    await src.close();
+  }
+}
+
+function readAction(file: PlannedFile, path: string): string {
+  return `Cannot read ${path} for ${JSON.stringify(file.path)}`;
+}
+
+function sizeMismatch(file: PlannedFile, actual: number): PatchdiscError {
+  const source = file.source.kind === 'file' ? file.source.path : 'its buffer';
+  return new PatchdiscError('SIZE_MISMATCH', `Cannot write ${JSON.stringify(file.path)}: ${source} has ${actual} bytes, ${file.size} declared; it changed after planning, plan again`, {
+    details: { path: file.path, expected: file.size, actual },
+  });
 }
 
 export function checkAborted(signal: AbortSignal | undefined, what: string): void {
