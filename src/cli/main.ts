@@ -92,5 +92,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
 const isEntry = process.argv[1] !== undefined && /(?:bin\/patchdisc(?:\.mjs)?|cli\/main\.ts)$/.test(process.argv[1]);
 if (isEntry) {
   const code = await main(process.argv.slice(2));
-  process.exitCode = code;
+  // Every command is finished here (long-running ones return on SIGINT/SIGTERM): exit even if a
+  // library left a handle open, once stdout and stderr have drained.
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 }

@@ -260,12 +260,17 @@ export class PartialFile {
 
   /** Closes the file; bytes gathered but not flushed are dropped, and so is the hash state. */
   async close(): Promise<void> {
-    // Queued writes finish (or fail) before the handle goes away under them.
-    await this.#settle();
     const fh = this.#fh;
-    this.#fh = undefined;
-    this.#hash.drop();
-    await fh?.close();
+    try {
+      // Queued writes finish (or fail) before the handle goes away under them.
+      await this.#settle();
+    } finally {
+      // Even when a queued write failed (ENOSPC, EFBIG): a hash session left open keeps its worker
+      // thread referenced and the process from exiting.
+      this.#fh = undefined;
+      this.#hash.drop();
+      await fh?.close();
+    }
   }
 
   /** Removes the resume record once the data has been stored or quarantined. */
