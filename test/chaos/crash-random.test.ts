@@ -2,12 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkStore } from '../helpers/chaos-checks.ts';
 import { chaosSeed, pickInt, seededRandom } from '../helpers/chaos-setup.ts';
 import { collect, runCli, spawnCli } from '../helpers/run-cli.ts';
 import { makeTempDir } from '../helpers/tools.ts';
+import { shipmentsPerSubscriberWeek } from '../helpers/ledger-counts.ts';
 
 const WEEK1 = '2026-W40';
 const KILLS = Number(process.env['PATCHDISC_CHAOS_KILLS'] ?? 20);
@@ -53,17 +53,6 @@ async function freePort(random: () => number): Promise<number> {
     if (free) return port;
   }
   throw new Error('no free port in 20000-30000');
-}
-
-function shipmentsPerSubscriberWeek(dbPath: string): { code: string; week: string; n: number }[] {
-  const db = new Database(dbPath, { readonly: true });
-  try {
-    return db
-      .prepare('SELECT s.code AS code, sh.week AS week, count(*) AS n FROM shipments sh JOIN subscribers s ON s.id = sh.subscriber_id GROUP BY s.code, sh.week ORDER BY 1, 2')
-      .all() as { code: string; week: string; n: number }[];
-  } finally {
-    db.close();
-  }
 }
 
 describe('kill -9 at random points of the weekly build (issue 8)', () => {

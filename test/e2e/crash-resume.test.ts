@@ -1,9 +1,9 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { collect, runCli, spawnCli } from '../helpers/run-cli.ts';
 import { makeTempDir } from '../helpers/tools.ts';
+import { shipmentsPerSubscriberWeek } from '../helpers/ledger-counts.ts';
 
 const WEEK1 = '2026-W40';
 
@@ -13,17 +13,6 @@ interface DemoJson {
 
 function discKey(d: { subscriber: string; disc: number }, week: string): string {
   return `${week} ${d.subscriber} ${d.disc}`;
-}
-
-function shipmentsPerSubscriberWeek(dbPath: string): { code: string; week: string; n: number }[] {
-  const db = new Database(dbPath, { readonly: true });
-  try {
-    return db
-      .prepare('SELECT s.code AS code, sh.week AS week, count(*) AS n FROM shipments sh JOIN subscribers s ON s.id = sh.subscriber_id GROUP BY s.code, sh.week ORDER BY 1, 2')
-      .all() as { code: string; week: string; n: number }[];
-  } finally {
-    db.close();
-  }
 }
 
 describe('a build killed with SIGKILL anywhere resumes to the same discs', () => {

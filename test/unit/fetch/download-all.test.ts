@@ -9,18 +9,10 @@ import type { DownloadRequest } from '../../../src/fetch/download-file.ts';
 import { makeTempDir } from '../../helpers/tools.ts';
 import { startFileServer } from './file-server.ts';
 import type { FileServer } from './file-server.ts';
+import { rejection } from '../../helpers/rejection.ts';
 
 function sha1Of(data: Buffer): string {
   return createHash('sha1').update(data).digest('hex');
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('downloadAll()', () => {

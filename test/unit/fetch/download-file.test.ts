@@ -9,6 +9,7 @@ import type { DownloadOptions } from '../../../src/fetch/download-file.ts';
 import { makeTempDir } from '../../helpers/tools.ts';
 import { startFileServer } from './file-server.ts';
 import type { FileServer } from './file-server.ts';
+import { rejection } from '../../helpers/rejection.ts';
 
 function digest(algorithm: 'sha1' | 'sha256', data: Buffer): string {
   return createHash(algorithm).update(data).digest('hex');
@@ -20,15 +21,6 @@ async function listTree(dir: string): Promise<string[]> {
   } catch {
     return [];
   }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('downloadFile()', () => {

@@ -8,15 +8,7 @@ import { downloadFile } from '../../../src/fetch/download-file.ts';
 import { makeTempDir } from '../../helpers/tools.ts';
 import { startFileServer } from './file-server.ts';
 import type { FileServer } from './file-server.ts';
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
-}
+import { rejection } from '../../helpers/rejection.ts';
 
 describe('downloadFile() redirects and the host allow-list', () => {
   let temp: ReturnType<typeof makeTempDir>;
