@@ -220,8 +220,8 @@ function charge(prices: readonly Price[], medium: Medium, discCount: number, dat
   const perDisc = pickPrice(prices, 'disc', medium, date);
   const postage = pickPrice(prices, 'postage', null, date);
   if (perDisc === undefined || postage === undefined) {
-    const what = perDisc === undefined ? `a disc price for ${medium}` : 'a postage price';
-    throw new PatchdiscError('LEDGER_ERROR', `Cannot record week ${week}: no ${what} in force on ${date}; set one with setPrice and rerun`, {
+    const what = perDisc === undefined ? `disc price for ${medium}` : 'postage price';
+    throw new PatchdiscError('CONFIG_INVALID', `Cannot record week ${week}: the price list has no ${what} in force on ${date}; add it under prices in patchdisc.yaml and rerun`, {
       details: { week, date, medium },
     });
   }

@@ -3,7 +3,7 @@ import type { PipelineDefinition } from '../config/pipeline-schema.ts';
 import { PatchdiscError } from '../errors.ts';
 import { completeStage, finishBuild, getStageOutput, startBuild } from '../ledger/builds.ts';
 import { getSnapshot } from '../ledger/catalog-snapshots.ts';
-import { setPrice } from '../ledger/prices.ts';
+import { missingPrices, setPrice } from '../ledger/prices.ts';
 import { recordWeek } from '../ledger/record-week.ts';
 import type { BuildContext } from './build-context.ts';
 import { loadBuildKey } from './load-build-key.ts';
@@ -14,6 +14,7 @@ import { masterStage, type MasterOutput } from './stage-master.ts';
 import { planStage, type PlanOutput } from './stage-plan.ts';
 import { selectStage, type SelectOutput } from './stage-select.ts';
 import { syncCatalog } from './stage-sync.ts';
+import { weekMonday } from './week.ts';
 
 interface BuildState {
   pipeline: PipelineDefinition;
@@ -63,6 +64,12 @@ export async function runWeek(ctx: BuildContext, week: string): Promise<WeekRepo
       s.plan = await stage(ctx, s, 'plan', () => planStage(ctx, s.pipeline, week, s.select!, updates, s.fetch!, sequenceBase));
       for (const set of s.plan.sets) sequenceBase.set(set.subscriberId, { sequence: set.sequence, manifestSha256: null });
       ctx.events.log('info', `${name}: ${s.plan.sets.length} disc sets planned`);
+    }
+    // Fees are charged at record time; a missing price is found now, before any disc is mastered.
+    const media = [...new Set(states.flatMap((s) => s.plan!.sets.map((x) => x.medium)))];
+    const missing = media.length === 0 ? [] : await missingPrices(ctx.ledger, { date: weekMonday(week), media });
+    if (missing.length > 0) {
+      throw new PatchdiscError('CONFIG_INVALID', `Cannot build week ${week}: the price list has no ${missing.join(', ')} in force on ${weekMonday(week)}; add it under prices in patchdisc.yaml and rerun`);
     }
     let key: Awaited<ReturnType<typeof loadBuildKey>> | undefined;
     for (const s of states) {

@@ -84,14 +84,14 @@ describe('recordWeek()', () => {
     });
   });
 
-  it('fails with LEDGER_ERROR naming the missing price, recording nothing', async () => {
+  it('fails with CONFIG_INVALID naming the missing price, recording nothing', async () => {
     await withLedger(async (ledger) => {
       await setPrice(ledger, { kind: 'disc', medium: 'dvd', fen: 1500, effectiveFrom: '2025-02-01' });
       await setPrice(ledger, { kind: 'postage', fen: 2200, effectiveFrom: '2024-01-01' });
       const a = await insertSubscriber(ledger, 'ACME-01');
       const err = await recordWeek(ledger, { week: '2025-W03', buildId: null, now: NOW, sets: [discSet(a, 1)] }).catch((e: unknown) => e);
-      expect(isPatchdiscError(err, 'LEDGER_ERROR')).toBe(true);
-      expect((err as Error).message).toContain('no a disc price for dvd in force on 2025-01-13');
+      expect(isPatchdiscError(err, 'CONFIG_INVALID')).toBe(true);
+      expect((err as Error).message).toContain('no disc price for dvd in force on 2025-01-13');
       expect((await countAll(ledger))['disc_sets']).toBe(0);
       expect((await countAll(ledger))['batches']).toBe(0);
     });
