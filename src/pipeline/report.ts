@@ -24,11 +24,25 @@ export interface ReportSet {
   discs: ReportDisc[];
 }
 
+/** What changed in the catalog since the pipeline's previous build, as far as the pipeline is concerned. */
+export interface CatalogChanges {
+  /** The week of the previous build compared with; null for a pipeline's first build. */
+  since: string | null;
+  /** Updates now in the pipeline's current set that the previous catalog did not have. */
+  added: { revisionId: number; kb?: string; title: string }[];
+  /** Updates of the previous current set that are superseded now. */
+  newlySuperseded: { revisionId: number; kb?: string; title: string }[];
+  /** Catalog-wide counts. */
+  revised: number;
+  removed: number;
+}
+
 export interface PipelineReport {
   pipeline: string;
   title: string;
   buildId: number;
   catalog: { packageId: string; creationDate: string; changed: boolean };
+  changes: CatalogChanges;
   current: { revisionId: number; kb?: string; title: string }[];
   unavailable: { revisionId: number; kb?: string; title: string; reason: string }[];
   failedDownloads: FetchOutput['failed'];
@@ -54,6 +68,7 @@ export function buildReport(
   plan: PlanOutput,
   master: MasterOutput,
   shipments: { id: number; subscriberCode: string; status: string }[],
+  changes: CatalogChanges,
 ): PipelineReport {
   const byRev = new Map(snapshot.bundles.map((b) => [b.revisionId, b]));
   return {
@@ -61,6 +76,7 @@ export function buildReport(
     title: pipeline.title,
     buildId,
     catalog: { packageId: snapshot.packageId, creationDate: snapshot.creationDate, changed },
+    changes,
     current: select.current.map((r) => {
       const u = byRev.get(r);
       return { revisionId: r, ...(u?.kb === undefined ? {} : { kb: u.kb }), title: u?.title ?? '' };
@@ -88,6 +104,13 @@ export function formatWeekReport(r: WeekReport): string[] {
   if (r.upToDate) lines.push(`week ${r.week}: up to date (nothing to do)`);
   for (const p of r.pipelines) {
     lines.push(`week ${r.week} · ${p.pipeline} (${p.title}): ${p.current.length} current updates, catalog ${p.catalog.packageId}${p.catalog.changed ? ' (new)' : ''}`);
+    // Reports stored before `changes` existed lack it.
+    const c = p.changes as CatalogChanges | undefined;
+    if (c !== undefined && c.since !== null) {
+      lines.push(`  since ${c.since}: ${c.added.length} new, ${c.newlySuperseded.length} newly superseded for this pipeline (catalog-wide: ${c.revised} revised, ${c.removed} removed)`);
+      for (const u of c.added) lines.push(`    + ${u.kb ? `KB${u.kb}` : u.revisionId} ${u.title}`);
+      for (const u of c.newlySuperseded) lines.push(`    − ${u.kb ? `KB${u.kb}` : u.revisionId} ${u.title} (superseded)`);
+    }
     for (const u of p.unavailable) lines.push(`  unavailable: ${u.kb ? `KB${u.kb}` : u.revisionId} ${u.title}: ${u.reason}`);
     for (const s of p.sets) {
       const what = s.quiet ? 'nothing new (quiet week disc)' : `${s.kbs.length} KBs, ${(s.bytes / 1e6).toFixed(1)} MB`;

@@ -3,6 +3,7 @@ import type { PipelineDefinition } from '../config/pipeline-schema.ts';
 import { PatchdiscError } from '../errors.ts';
 import { completeStage, finishBuild, getStageOutput, startBuild } from '../ledger/builds.ts';
 import { getSnapshot } from '../ledger/catalog-snapshots.ts';
+import { catalogChanges } from './catalog-changes.ts';
 import { missingPrices, setPrice } from '../ledger/prices.ts';
 import { recordWeek } from '../ledger/record-week.ts';
 import type { BuildContext } from './build-context.ts';
@@ -81,7 +82,18 @@ export async function runWeek(ctx: BuildContext, week: string): Promise<WeekRepo
     await runRecord(ctx, states, week);
     for (const s of states) {
       const report = await stage(ctx, s, 'report', async () =>
-        buildReport(s.pipeline, s.buildId, s.changed ?? false, s.snapshot!, s.select!, s.fetch!, s.plan!, s.master!, s.shipments ?? []),
+        buildReport(
+          s.pipeline,
+          s.buildId,
+          s.changed ?? false,
+          s.snapshot!,
+          s.select!,
+          s.fetch!,
+          s.plan!,
+          s.master!,
+          s.shipments ?? [],
+          await catalogChanges(ctx, s.pipeline.name, week, s.snapshot!, s.select!),
+        ),
       );
       reports.push(report);
       await finishBuild(ctx.ledger, s.buildId, { status: 'done', now: ctx.now() });

@@ -178,6 +178,15 @@ describe('patchdisc demo (npm start) end to end', () => {
   it('build of a finished week needs no network: the demo upstream is gone and it says up to date', async () => {
     const r = await runCli(['build', '--data', data, '--week', '2026-W41', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    expect((JSON.parse(r.stdout) as { upToDate: boolean }).upToDate).toBe(true);
+    const report = JSON.parse(r.stdout) as {
+      upToDate: boolean;
+      pipelines: { changes: { since: string | null; added: { kb?: string }[]; newlySuperseded: { kb?: string }[] } }[];
+    };
+    expect(report.upToDate).toBe(true);
+    // Week 2 is a Patch Tuesday week: the report lists what is new and what it superseded since week 1.
+    const changes = report.pipelines[0]!.changes;
+    expect(changes.since).toBe(WEEK1);
+    expect(changes.added.length).toBeGreaterThan(0);
+    expect(changes.newlySuperseded.length).toBeGreaterThan(0);
   });
 });
