@@ -39,6 +39,9 @@ export interface DemoSummary {
     upToDate: boolean;
     discs: { subscriber: string; sequence: number; disc: number; of: number; iso: string; bytes: number; sha256: string; volumeId: string }[];
     shipments: { id: number; subscriber: string; status: string }[];
+    /** KBs new to the pipeline's current set since the previous week, and KBs they superseded. */
+    newKbs: string[];
+    supersededKbs: string[];
   }[];
 }
 
@@ -165,6 +168,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
             ),
           ),
           shipments: w.pipelines.flatMap((p) => p.shipments),
+          newKbs: [...new Set(w.pipelines.flatMap((p) => (p.changes?.added ?? []).flatMap((u) => (u.kb ? [u.kb] : []))))],
+          supersededKbs: [...new Set(w.pipelines.flatMap((p) => (p.changes?.newlySuperseded ?? []).flatMap((u) => (u.kb ? [u.kb] : []))))],
         })),
       };
     } finally {

@@ -39,6 +39,8 @@ export async function demoCommand(opts: DemoCommandOptions, io: CliIo): Promise<
   for (const l of formatFingerprint(summary.fingerprint).split('\n')) reporter.line(`  ${l}`);
   for (const w of summary.weeks) {
     reporter.line(`week ${w.week}${w.upToDate ? ' (up to date: nothing new written)' : ''}`);
+    if (w.newKbs.length > 0) reporter.line(`  new since last week: ${w.newKbs.map((k) => `KB${k}`).join(' ')}`);
+    if (w.supersededKbs.length > 0) reporter.line(`  superseded by them: ${w.supersededKbs.map((k) => `KB${k}`).join(' ')}`);
     for (const d of w.discs) {
       reporter.line(`  ${d.subscriber} seq ${d.sequence} disc ${d.disc}/${d.of} ${d.volumeId} ${(d.bytes / 1e6).toFixed(1)} MB ${d.iso}`);
     }
