@@ -4,7 +4,7 @@
  * over those shipments: p95 of 50 queries with varied filters. The ledger is seeded once per run
  * with raw INSERT … SELECT over recursive CTEs; each recordWeek run gets a fresh copy of it.
  */
-import { copyFile, rm } from 'node:fs/promises';
+import { copyFile, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BenchCase, CaseResult, Measurement } from '../lib/bench-case.ts';
 import { measureSideBySide, runChildTask, childSample, type Subject } from '../lib/measure.ts';
@@ -70,6 +70,17 @@ async function seed(dbPath: string): Promise<void> {
     await ledger.close();
   }
 }
+
+export const childWarmups = {
+  async recordWeek(): Promise<void> {
+    await import('../../src/ledger/open-ledger.ts');
+    await import('../../src/ledger/record-week.ts');
+  },
+  async queries(): Promise<void> {
+    await import('../../src/ledger/open-ledger.ts');
+    await import('../../src/ledger/shipments.ts');
+  },
+};
 
 export const childTasks = {
   /** recordWeek of one set per subscriber. */
@@ -168,6 +179,10 @@ export const benchCase: BenchCase = {
         before: async () => {
           await removeWorking();
           await copyFile(template, working);
+          // Flushed now, so the measured run's first fsync does not pay for writing this copy.
+          const fh = await open(working, 'r+');
+          await fh.sync();
+          await fh.close();
         },
         run: childSample('cases/ledger.ts', 'recordWeek', { db: working }),
       },
