@@ -28,6 +28,13 @@ async function hashStream(stream: AsyncIterable<unknown>): Promise<string> {
   return hash.digest('hex');
 }
 
+/** Module loading before the timer (see bench/child.ts). */
+export const childWarmups = {
+  async discReader(): Promise<void> {
+    await import('../../src/disc/folder-disc-reader.ts');
+  },
+};
+
 export const childTasks = {
   /** SHA-256 of each file through a 1 MiB-chunk read stream, checked against the expected digest. */
   async streams(args: VerifyArgs): Promise<number> {
