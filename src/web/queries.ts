@@ -3,7 +3,8 @@
  * discs, one disc, a subscriber's history, builds with their report. Kysely only, every value bound.
  */
 import type { Ledger } from '../ledger/open-ledger.ts';
-import type { BuildStatus, ShipmentStatus } from '../ledger/schema.ts';
+import type { ShipmentStatus } from '../ledger/schema.ts';
+import type { Build } from '../ledger/builds.ts';
 
 export interface ShipmentEvent {
   status: ShipmentStatus;
@@ -143,13 +144,8 @@ export async function subscriberHistory(ledger: Ledger, subscriberId: number, li
     .execute();
 }
 
-export interface BuildWithReport {
-  id: number;
-  pipeline: string;
-  week: string;
-  status: BuildStatus;
-  startedAt: string;
-  finishedAt: string | null;
+/** A build as the ledger describes it (ledger/builds.ts), with its report read in the same query. */
+export interface BuildWithReport extends Pick<Build, 'id' | 'pipeline' | 'week' | 'status' | 'startedAt' | 'finishedAt'> {
   /** The report stage's output (PipelineReport JSON), null when that stage is not done. */
   reportJson: string | null;
 }
