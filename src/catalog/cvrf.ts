@@ -76,7 +76,14 @@ export function parseCvrf(xml: string): CvrfSummary {
     parseAttributeValue: false,
     isArray: (name) => ARRAYS.has(name),
   });
-  const root = (parser.parse(xml) as Node)['cvrfdoc'] as Node | undefined;
+  let parsed: Node;
+  try {
+    parsed = parser.parse(xml) as Node;
+  } catch (err) {
+    // The validator accepts some malformed prologs (e.g. an unquoted encoding) that the parser rejects.
+    throw new PatchdiscError('XML_INVALID', `Cannot parse the CVRF document: ${(err as Error).message}; fetch it again`, { cause: err });
+  }
+  const root = parsed['cvrfdoc'] as Node | undefined;
   if (!root) throw new PatchdiscError('CATALOG_INVALID', 'Cannot read the CVRF document: its root is not cvrfdoc; this is not an MSRC CVRF document');
   const tracking = root['DocumentTracking'] as Node | undefined;
   const document = text((tracking?.['Identification'] as Node | undefined)?.['ID']);
