@@ -71,6 +71,7 @@ export function registerMore(program: Command, run: Runner): void {
     .option('--out <file>', 'the .iso to write')
     .option('--label <label>', 'volume id (d-characters, up to 32)')
     .addOption(new Option('--date <epoch>', 'every date in the image, seconds since 1970').argParser(Number))
+    .option('--no-fsync', 'leave the image in the page cache instead of flushing it to disk before the rename (faster; not safe against a power cut)')
     .action(async (dir: string, _o, cmd: Command) => run(cmd, (o, io) => isoBuildCommand(dir, o, io)));
   iso
     .command('check <file>')

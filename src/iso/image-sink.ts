@@ -26,6 +26,8 @@ export interface ImageSinkOptions {
   onProgress?: ((written: number, total: number) => void) | undefined;
   /** Byte offset at which to keep a copy of the hash state, if any. */
   checkpointAt?: number | undefined;
+  /** False: no background datasyncs (the caller does not make the image durable). Default true. */
+  durable?: boolean | undefined;
 }
 
 interface Slot {
@@ -171,7 +173,7 @@ export class ImageSink {
   private progress(committed: number): void {
     if (this.failure !== undefined) return;
     this.options.onProgress?.(committed, this.total);
-    if (this.syncing === undefined && committed - this.syncedUpTo >= SYNC_EVERY) {
+    if (this.options.durable !== false && this.syncing === undefined && committed - this.syncedUpTo >= SYNC_EVERY) {
       // Not awaited here: writeback of what is written overlaps producing what follows.
       this.syncing = this.fh.datasync().then(
         () => {

@@ -12,6 +12,8 @@ export interface IsoBuildOptions extends GlobalOptions {
   out?: string;
   label?: string;
   date?: number;
+  /** Commander's `--no-fsync`: false when given. */
+  fsync?: boolean;
 }
 
 async function collectFiles(root: string): Promise<IsoFileInput[]> {
@@ -50,7 +52,10 @@ export async function isoBuildCommand(dir: string, opts: IsoBuildOptions, io: Cl
   const progress = opts.json || opts.quiet ? undefined : ttyProgress(io.isTTY);
   try {
     const out = resolve(io.cwd, opts.out);
-    const res = await writeIso(layout, out, { onProgress: (w, t) => progress?.events.masterProgress?.({ iso: out, written: w, total: t }) });
+    const res = await writeIso(layout, out, {
+      onProgress: (w, t) => progress?.events.masterProgress?.({ iso: out, written: w, total: t }),
+      durable: opts.fsync !== false,
+    });
     if (r.json) r.result({ iso: res.path, bytes: res.bytes, sha256: res.sha256, files: files.length });
     else r.line(`${res.path}: ${files.length} files, ${res.bytes} bytes, sha256 ${res.sha256}`);
   } finally {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ImageSink, SINK_BUFFERS, WRITE_BUFFER_SIZE } from '../../../src/iso/image-sink.ts';
+import { ImageSink, SINK_BUFFERS, SYNC_EVERY, WRITE_BUFFER_SIZE } from '../../../src/iso/image-sink.ts';
 import { planIsoLayout } from '../../../src/iso/layout.ts';
 import { SECTOR_SIZE } from '../../../src/iso/volume-descriptor.ts';
 import { writeIso } from '../../../src/iso/write-iso.ts';
@@ -82,6 +82,36 @@ describe('ImageSink', () => {
     } finally {
       remove();
     }
+  });
+});
+
+describe('ImageSink background datasyncs', () => {
+  /** Counts the datasyncs a sink issues while taking `total` zero bytes. */
+  async function datasyncsFor(durable: boolean | undefined, total: number): Promise<number> {
+    const { dir, remove } = makeTempDir();
+    try {
+      const fh = await open(join(dir, 'image'), 'w');
+      let syncs = 0;
+      const datasync = fh.datasync.bind(fh);
+      fh.datasync = async () => {
+        syncs++;
+        await datasync();
+      };
+      const sink = new ImageSink(fh, total, durable === undefined ? {} : { durable });
+      await sink.zeros(total);
+      await sink.finish();
+      await fh.close();
+      expect(readFileSync(join(dir, 'image')).length).toBe(total);
+      return syncs;
+    } finally {
+      remove();
+    }
+  }
+
+  it('starts writeback every SYNC_EVERY bytes by default, and never when the image is not to be durable', async () => {
+    const total = 3 * SYNC_EVERY;
+    expect(await datasyncsFor(undefined, total)).toBeGreaterThan(0);
+    expect(await datasyncsFor(false, total)).toBe(0);
   });
 });
 
