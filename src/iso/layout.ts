@@ -3,14 +3,13 @@
  * continuation area and file extent with its sector. Pure: sizes come in the input, no fs access.
  */
 import { PatchdiscError } from '../errors.ts';
-import { DOT_IDENTIFIER, DR_MAX_LENGTH, directoryRecordLength } from './directory-record.ts';
+import { DOT_IDENTIFIER } from './directory-record.ts';
+import { sizeDirectories } from './directory-sizes.ts';
 import { buildTree, pathTableOrder, type TreeNode } from './iso-tree.ts';
-import { SHORT_DATE_LENGTH, writeShortDate } from './iso-date.ts';
+import { checkInput, resolveOptions } from './layout-input.ts';
 import { encodeUcs2 } from './names.ts';
 import { pathTableRecordLength, PT_MAX_DIRECTORIES } from './path-table.ts';
-import { CE_LENGTH, splitSystemUse } from './rock-ridge.ts';
 import { SECTOR_SIZE, SYSTEM_AREA_SECTORS } from './volume-descriptor.ts';
-import { systemUseEntries, type SystemUseRole } from './system-use.ts';
 
 export type IsoSource = { kind: 'file'; path: string } | { kind: 'buffer'; data: Uint8Array };
 
@@ -188,42 +187,7 @@ function plan(files: IsoFileInput[], options: IsoOptions, reserve: number | 'fit
   }
   const at = node(nodes);
 
-  // Continuation areas first: their sizes decide nothing else, their places are assigned later.
-  // libarchive reads the image front to back and picks up a directory's continuation areas only
-  // right after that directory's extent, so each directory's areas follow its own sectors.
-  const pending = new Map<number, { node: number; length: number }[]>();
-  const suLength = (n: number, role: SystemUseRole, idLength: number, dir: number): number => {
-    const split = splitSystemUse(systemUseEntries(nodes, n, role), DR_MAX_LENGTH - directoryRecordLength(idLength, 0));
-    if (split.continuationLength > 0) {
-      const list = pending.get(dir) ?? [];
-      list.push({ node: n, length: split.continuationLength });
-      pending.set(dir, list);
-    }
-    return split.inline.reduce((s, e) => s + e.length, 0) + (split.continuationLength > 0 ? CE_LENGTH : 0);
-  };
-
-  const primarySizes = new Map<number, number>();
-  for (const d of primaryOrder) {
-    const records = [
-      directoryRecordLength(1, suLength(d, d === 0 ? 'root-dot' : 'dot', 1, d)),
-      directoryRecordLength(1, suLength(d, 'dotdot', 1, d)),
-    ];
-    for (const c of at(d).primaryChildren) {
-      const id = at(c).primaryId.length;
-      const length = directoryRecordLength(id, suLength(c, 'self', id, d));
-      for (let k = 0; k < Math.max(1, at(c).extents.length); k++) records.push(length);
-    }
-    primarySizes.set(d, packedSize(records));
-  }
-  const jolietSizes = new Map<number, number>();
-  for (const d of jolietOrder) {
-    const records = [directoryRecordLength(1, 0), directoryRecordLength(1, 0)];
-    for (const c of at(d).jolietChildren) {
-      const length = directoryRecordLength(2 * at(c).name.length, 0);
-      for (let k = 0; k < Math.max(1, at(c).extents.length); k++) records.push(length);
-    }
-    jolietSizes.set(d, packedSize(records));
-  }
+  const { primarySizes, jolietSizes, pending } = sizeDirectories(nodes, primaryOrder, jolietOrder);
 
   let next = SYSTEM_AREA_SECTORS + VOLUME_DESCRIPTOR_SECTORS;
   const table = (order: number[], id: (n: number) => number): PathTablePlan => {
@@ -311,63 +275,9 @@ function node(nodes: PlannedNode[]): (i: number) => PlannedNode {
   return (i) => nodes[i] as PlannedNode;
 }
 
-/** Size of a directory extent: records never cross a sector (ECMA-119 6.8.1.1), whole sectors. */
-export function packedSize(recordLengths: readonly number[]): number {
-  let sectors = 1;
-  let offset = 0;
-  for (const length of recordLengths) {
-    if (offset + length > SECTOR_SIZE) {
-      sectors++;
-      offset = 0;
-    }
-    offset += length;
-  }
-  return sectors * SECTOR_SIZE;
-}
-
 function splitExtents(size: number): Extent[] {
   if (size <= MAX_SINGLE_EXTENT) return [{ lba: 0, size }];
   const out: Extent[] = [];
   for (let left = size; left > 0; left -= MULTI_EXTENT_SIZE) out.push({ lba: 0, size: Math.min(left, MULTI_EXTENT_SIZE) });
   return out;
-}
-
-function checkInput(f: IsoFileInput): void {
-  if (!Number.isSafeInteger(f.size) || f.size < 0) {
-    throw new PatchdiscError('VALIDATION', `Cannot place ${JSON.stringify(f.path)} on the disc: size ${f.size} is not a byte count`, { details: { path: f.path } });
-  }
-  if (f.mtime !== undefined) writeShortDate(new Uint8Array(SHORT_DATE_LENGTH), 0, f.mtime);
-  if (f.tail === true && f.source.kind !== 'buffer') {
-    throw new PatchdiscError('VALIDATION', `Cannot place ${JSON.stringify(f.path)} in the tail: tail files are written from memory, give its bytes as a buffer`, { details: { path: f.path } });
-  }
-  if (f.source.kind === 'buffer' && f.source.data.length !== f.size) {
-    throw new PatchdiscError('SIZE_MISMATCH', `Cannot place ${JSON.stringify(f.path)} on the disc: declared ${f.size} bytes, buffer holds ${f.source.data.length}`, {
-      details: { path: f.path, expected: f.size, actual: f.source.data.length },
-    });
-  }
-}
-
-const A_CHARACTERS = /^[A-Z0-9_ !"%&'()*+,\-./:;<=>?]*$/;
-
-function resolveOptions(o: IsoOptions): Pick<IsoLayout, 'volumeId' | 'jolietVolumeId' | 'systemId' | 'publisher' | 'application' | 'date'> {
-  if (!/^[A-Z0-9_]{1,32}$/.test(o.volumeId)) {
-    throw new PatchdiscError('NAME_INVALID', `Cannot use volume id ${JSON.stringify(o.volumeId)}: it must be 1-32 characters A-Z, 0-9 or _`, { details: { volumeId: o.volumeId } });
-  }
-  // The PVD holds a-characters (upper-cased there); the Joliet SVD keeps the text as given in UCS-2,
-  // so a 128-byte field holds 64 characters and the 32-byte system id 16.
-  const text = (value: string, field: string, max: number): string => {
-    if (!A_CHARACTERS.test(value.toUpperCase()) || value.length > max) {
-      throw new PatchdiscError('VALIDATION', `Cannot use ${field} ${JSON.stringify(value)}: use at most ${max} characters A-Z, 0-9, space or !"%&'()*+,-./:;<=>?_`, { details: { [field]: value } });
-    }
-    return value;
-  };
-  writeShortDate(new Uint8Array(SHORT_DATE_LENGTH), 0, o.date);
-  return {
-    volumeId: o.volumeId,
-    jolietVolumeId: o.volumeId.slice(0, 16),
-    systemId: text(o.systemId ?? '', 'system id', 16),
-    publisher: text(o.publisher ?? '', 'publisher', 64),
-    application: text(o.application ?? 'PATCHDISC', 'application', 64),
-    date: o.date,
-  };
 }
