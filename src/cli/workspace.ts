@@ -19,14 +19,17 @@ export interface Workspace {
   close(): Promise<void>;
 }
 
-/** Loads the config and pipelines of the data dir and opens its ledger and log. */
-export async function openWorkspace(g: GlobalOptions, io: CliIo, now: Date = new Date()): Promise<Workspace> {
+/**
+ * Loads the config and pipelines of the data dir and opens its ledger and log. `readOnlyLedger`
+ * (previews): the ledger is opened read-only, or is an empty in-memory one when absent.
+ */
+export async function openWorkspace(g: GlobalOptions, io: CliIo, now: Date = new Date(), options: { readOnlyLedger?: boolean } = {}): Promise<Workspace> {
   const dataDir = resolveDataDir(g, io);
   const loaded = await loadConfig(dataDir, g.config);
   const pipelines = await loadPipelines(loaded.pipelinesDir);
   const reporter = new Reporter(g, io);
   reporter.openLog(dataDir, now);
-  const ledger = await openLedger(join(dataDir, 'patchdisc.db'));
+  const ledger = await openLedger(join(dataDir, 'patchdisc.db'), { readOnly: options.readOnlyLedger === true });
   const env = loaded.config.proxy ? { ...io.env, HTTPS_PROXY: loaded.config.proxy, HTTP_PROXY: loaded.config.proxy } : io.env;
   return {
     dataDir,

@@ -1,12 +1,12 @@
 /**
  * Opening the ledger: one SQLite file in WAL mode behind a typed Kysely layer, migrated on open.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { PatchdiscError } from '../errors.ts';
-import { applyMigrations } from './migrations.ts';
+import { MIGRATIONS, applyMigrations } from './migrations.ts';
 import type { Database } from './schema.ts';
 
 /** Wait this long for another writer's lock before failing with SQLITE_BUSY. */
@@ -19,16 +19,32 @@ export interface Ledger {
   close(): Promise<void>;
 }
 
+export interface OpenLedgerOptions {
+  /**
+   * For previews (`build --dry-run`): nothing is ever written. An existing ledger is opened read-only
+   * (it must be fully migrated); an absent one is an empty in-memory ledger, and no file is created.
+   */
+  readOnly?: boolean;
+}
+
 /**
  * Opens (creating when absent, with its directories) the ledger at `dbPath` and applies pending
  * migrations. Throws LEDGER_ERROR when the file cannot be opened or is newer than this code.
  */
-export async function openLedger(dbPath: string): Promise<Ledger> {
+export async function openLedger(dbPath: string, options: OpenLedgerOptions = {}): Promise<Ledger> {
+  const readOnly = options.readOnly === true;
+  const memory = readOnly && !existsSync(dbPath);
   let sqlite: BetterSqlite3.Database;
   try {
-    mkdirSync(dirname(dbPath), { recursive: true });
-    sqlite = new BetterSqlite3(dbPath);
-    sqlite.pragma('journal_mode = WAL');
+    if (memory) {
+      sqlite = new BetterSqlite3(':memory:');
+    } else if (readOnly) {
+      sqlite = new BetterSqlite3(dbPath, { readonly: true, fileMustExist: true });
+    } else {
+      mkdirSync(dirname(dbPath), { recursive: true });
+      sqlite = new BetterSqlite3(dbPath);
+      sqlite.pragma('journal_mode = WAL');
+    }
     sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     sqlite.pragma('foreign_keys = ON');
   } catch (cause) {
@@ -40,7 +56,8 @@ export async function openLedger(dbPath: string): Promise<Ledger> {
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   try {
-    await applyMigrations(db, dbPath);
+    if (readOnly && !memory) await requireMigrated(sqlite, dbPath);
+    else await applyMigrations(db, dbPath);
   } catch (err) {
     await db.destroy();
     throw err;
@@ -51,4 +68,23 @@ export async function openLedger(dbPath: string): Promise<Ledger> {
     path: dbPath,
     close: () => db.destroy(),
   };
+}
+
+/** A read-only ledger cannot be migrated: it must already have every migration this code knows. */
+async function requireMigrated(sqlite: BetterSqlite3.Database, dbPath: string): Promise<void> {
+  let applied: Set<number>;
+  try {
+    const rows = sqlite.prepare('SELECT id FROM schema_migrations').all() as { id: number }[];
+    applied = new Set(rows.map((r) => Number(r.id)));
+  } catch (cause) {
+    throw new PatchdiscError('LEDGER_ERROR', `Cannot read ledger ${dbPath}: ${(cause as Error).message}; run a command that opens it for writing (e.g. patchdisc status) first`, { cause });
+  }
+  const pending = MIGRATIONS.filter((m) => !applied.has(m.id)).map((m) => m.id);
+  if (pending.length > 0) {
+    throw new PatchdiscError(
+      'LEDGER_ERROR',
+      `Cannot read ledger ${dbPath} without changing it: it needs schema migration ${pending.join(', ')}; run patchdisc status once to migrate it, then preview again`,
+      { details: { path: dbPath, pending } },
+    );
+  }
 }

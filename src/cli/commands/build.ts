@@ -30,7 +30,7 @@ export function buildContextOf(ws: Workspace, io: CliIo, pipelines: string[], pr
 
 /** `patchdisc build`: one weekly build (or its preview with --dry-run). */
 export async function buildCommand(opts: BuildCommandOptions, io: CliIo): Promise<number> {
-  const ws = await openWorkspace(opts, io);
+  const ws = await openWorkspace(opts, io, new Date(), { readOnlyLedger: opts.dryRun === true });
   try {
     const week = opts.week ?? weekOf(new Date(), ws.config.timeZone);
     parseWeek(week);

@@ -1,9 +1,12 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { isPatchdiscError } from '../../../src/errors.ts';
 import { MIGRATIONS, applyMigrations } from '../../../src/ledger/migrations.ts';
 import { openLedger } from '../../../src/ledger/open-ledger.ts';
+import type { Database } from '../../../src/ledger/schema.ts';
 import { makeTempDir } from '../../helpers/tools.ts';
 
 const TABLES = [
@@ -91,5 +94,56 @@ describe('openLedger()', () => {
     } finally {
       tmp.remove();
     }
+  });
+
+  describe('read-only (previews)', () => {
+    it('opens an absent ledger as an empty in-memory one and creates no file', async () => {
+      const tmp = makeTempDir();
+      try {
+        const path = join(tmp.dir, 'none', 'patchdisc.db');
+        const ledger = await openLedger(path, { readOnly: true });
+        const count = ledger.sqlite.prepare('SELECT count(*) FROM subscribers').pluck().get();
+        expect(count).toBe(0);
+        await ledger.close();
+        expect(existsSync(join(tmp.dir, 'none'))).toBe(false);
+      } finally {
+        tmp.remove();
+      }
+    });
+
+    it('refuses any write to an existing ledger', async () => {
+      const tmp = makeTempDir();
+      try {
+        const path = join(tmp.dir, 'patchdisc.db');
+        await (await openLedger(path)).close();
+        const ledger = await openLedger(path, { readOnly: true });
+        try {
+          expect(() => ledger.sqlite.prepare("INSERT INTO prices (kind, fen, effective_from) VALUES ('postage', 1, '2020-01-01')").run()).toThrow(/readonly/);
+        } finally {
+          await ledger.close();
+        }
+      } finally {
+        tmp.remove();
+      }
+    });
+
+    it('refuses a ledger that still needs a migration, naming it, instead of migrating it', async () => {
+      const tmp = makeTempDir();
+      try {
+        const path = join(tmp.dir, 'patchdisc.db');
+        const sqlite = new BetterSqlite3(path);
+        const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+        await applyMigrations(db, path, MIGRATIONS.filter((m) => m.id === 1));
+        await db.destroy();
+        const err = await openLedger(path, { readOnly: true }).catch((e: unknown) => e);
+        expect(isPatchdiscError(err, 'LEDGER_ERROR')).toBe(true);
+        expect((err as Error).message).toMatch(/needs schema migration 2; run patchdisc status once/);
+        const check = new BetterSqlite3(path, { readonly: true });
+        expect(check.prepare('SELECT id FROM schema_migrations').pluck().all()).toEqual([1]);
+        check.close();
+      } finally {
+        tmp.remove();
+      }
+    });
   });
 });
