@@ -1,15 +1,28 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { PatchdiscError } from '../errors.ts';
 import { processIo, type CliIo, type GlobalOptions } from './cli-io.ts';
-import { buildCommand } from './commands/build.ts';
-import { demoCommand } from './commands/demo.ts';
 import { EXIT_FAILURE, EXIT_USAGE, exitCodeFor } from './exit-codes.ts';
 import { registerMore } from './register-more.ts';
 
 /** Runs a command function with the merged global + command options; errors map to exit codes. */
 export type Runner = (cmd: Command, fn: (opts: never, io: CliIo) => Promise<number>) => Promise<void>;
 
-/** Builds the `patchdisc` program. Every command's options merge with the global ones. */
+/** The package version, from package.json (two levels up from src/cli and from dist/cli alike). */
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../package.json'), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * Builds the `patchdisc` program. Every command's options merge with the global ones. Each command
+ * loads its module when it runs, so `--help` and every command load only what they use.
+ */
 export function createProgram(io: CliIo, setExit: (code: number) => void): Command {
   const program = new Command();
   program
@@ -20,6 +33,7 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
     .option('--json', 'machine-readable result on stdout; logs on stderr')
     .option('--quiet', 'print only errors')
     .option('--verbose', 'print debug lines')
+    .version(packageVersion(), '--version', 'print the version and exit')
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
@@ -34,7 +48,7 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
     .description('run two weekly builds on the embedded upstream and print what was made')
     .option('--week <YYYY-Www>', 'first of the two weeks (default: last week)')
     .addOption(new Option('--seed <n>', 'upstream seed').argParser(Number))
-    .action(async (_o, cmd: Command) => run(cmd, demoCommand));
+    .action(async (_o, cmd: Command) => run(cmd, async (o, io) => (await import('./commands/demo.ts')).demoCommand(o, io)));
 
   program
     .command('build')
@@ -42,7 +56,7 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
     .option('--pipeline <name>', 'only this pipeline (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
     .option('--week <YYYY-Www>', 'the week to build (default: the current week in the configured time zone)')
     .option('--dry-run', 'print the preview (KBs per subscriber, sizes, discs) and write nothing')
-    .action(async (_o, cmd: Command) => run(cmd, buildCommand));
+    .action(async (_o, cmd: Command) => run(cmd, async (o, io) => (await import('./commands/build.ts')).buildCommand(o, io)));
 
   registerMore(program, run);
   for (const c of program.commands) inheritSettings(c, io);

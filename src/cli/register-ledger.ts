@@ -1,17 +1,10 @@
 import type { Command } from 'commander';
-import { billingStatementCommand } from './commands/billing.ts';
-import { shipmentsListCommand, shipmentsMarkCommand, shipmentsReshipCommand, shipmentsSlipsCommand } from './commands/shipments.ts';
-import {
-  collectList,
-  subscribersAddCommand,
-  subscribersEditCommand,
-  subscribersExportCommand,
-  subscribersImportCommand,
-  subscribersListCommand,
-  subscribersShowCommand,
-  subscribersSuspendCommand,
-} from './commands/subscribers.ts';
 import type { Runner } from './main.ts';
+
+/** Collects a repeatable flag whose values may also be comma lists (`--pipeline a,b --pipeline c`). */
+function collectList(value: string, previous: string[] = []): string[] {
+  return [...previous, ...value.split(',').map((v) => v.trim()).filter((v) => v !== '')];
+}
 
 /** The subscriber fields, shared by `subscribers add` and `subscribers edit`. */
 function subscriberFields(cmd: Command): Command {
@@ -39,10 +32,10 @@ function subscriberFields(cmd: Command): Command {
 export function registerLedgerCommands(program: Command, run: Runner): void {
   const subscribers = program.command('subscribers').description('the subscriber register: add, edit, list, show, suspend, resume, import, export');
   subscriberFields(subscribers.command('add').description('add a subscriber (every field is checked; problems exit 2)').option('--code <CODE>', 'subscriber code, e.g. ACME-001')).action(
-    async (_o, cmd: Command) => run(cmd, subscribersAddCommand),
+    async (_o, cmd: Command) => run(cmd, async (o, io) => (await import('./commands/subscribers.ts')).subscribersAddCommand(o, io)),
   );
   subscriberFields(subscribers.command('edit <code>').description('change the given fields of a subscriber')).action(async (code: string, _o, cmd: Command) =>
-    run(cmd, (o, io) => subscribersEditCommand(code, o, io)),
+    run(cmd, async (o, io) => (await import('./commands/subscribers.ts')).subscribersEditCommand(code, o, io)),
   );
   subscribers
     .command('list')
@@ -50,28 +43,28 @@ export function registerLedgerCommands(program: Command, run: Runner): void {
     .option('--search <text>', 'match code, name, organisation or contact')
     .option('--pipeline <name>', 'only subscribers of this pipeline')
     .option('--active', 'leave out suspended subscribers')
-    .action(async (_o, cmd: Command) => run(cmd, subscribersListCommand));
+    .action(async (_o, cmd: Command) => run(cmd, async (o, io) => (await import('./commands/subscribers.ts')).subscribersListCommand(o, io)));
   subscribers
     .command('show <code>')
     .description('a subscriber with its history and its shipments')
-    .action(async (code: string, _o, cmd: Command) => run(cmd, (o, io) => subscribersShowCommand(code, o, io)));
+    .action(async (code: string, _o, cmd: Command) => run(cmd, async (o, io) => (await import('./commands/subscribers.ts')).subscribersShowCommand(code, o, io)));
   subscribers
     .command('suspend <code>')
     .description('stop sending discs to a subscriber')
-    .action(async (code: string, _o, cmd: Command) => run(cmd, (o, io) => subscribersSuspendCommand(code, true, o, io)));
+    .action(async (code: string, _o, cmd: Command) => run(cmd, async (o, io) => (await import('./commands/subscribers.ts')).subscribersSuspendCommand(code, true, o, io)));
   subscribers
     .command('resume <code>')
     .description('send discs to a suspended subscriber again')
-    .action(async (code: string, _o, cmd: Command) => run(cmd, (o, io) => subscribersSuspendCommand(code, false, o, io)));
+    .action(async (code: string, _o, cmd: Command) => run(cmd, async (o, io) => (await import('./commands/subscribers.ts')).subscribersSuspendCommand(code, false, o, io)));
   subscribers
     .command('import <file>')
     .description('import subscribers from CSV (as exported); all or nothing, every problem listed by line')
-    .action(async (file: string, _o, cmd: Command) => run(cmd, (o, io) => subscribersImportCommand(file, o, io)));
+    .action(async (file: string, _o, cmd: Command) => run(cmd, async (o, io) => (await import('./commands/subscribers.ts')).subscribersImportCommand(file, o, io)));
   subscribers
     .command('export')
     .description('every subscriber as CSV for Excel (UTF-8 BOM, CRLF)')
     .option('--out <file>', 'write to FILE instead of stdout')
-    .action(async (_o, cmd: Command) => run(cmd, subscribersExportCommand));
+    .action(async (_o, cmd: Command) => run(cmd, async (o, io) => (await import('./commands/subscribers.ts')).subscribersExportCommand(o, io)));
 
   const shipments = program.command('shipments').description('the shipment log: list, mark, reship, packing slips');
   shipments
@@ -81,7 +74,7 @@ export function registerLedgerCommands(program: Command, run: Runner): void {
     .option('--month <YYYY-MM>', 'only weeks whose Monday is in this month')
     .option('--subscriber <code>', 'only this subscriber')
     .option('--status <status>', 'prepared, burned, mailed, delivered, returned or lost')
-    .action(async (_o, cmd: Command) => run(cmd, shipmentsListCommand));
+    .action(async (_o, cmd: Command) => run(cmd, async (o, io) => (await import('./commands/shipments.ts')).shipmentsListCommand(o, io)));
   shipments
     .command('mark <id>')
     .description('record what happened to a parcel: --burned, --mailed --tracking NO, --delivered, --returned or --lost')
@@ -93,17 +86,17 @@ export function registerLedgerCommands(program: Command, run: Runner): void {
     .option('--tracking <no>', 'courier tracking number')
     .option('--at <date>', 'when it happened (YYYY-MM-DD or ISO time; default now)')
     .option('--note <text>', 'a note kept with the event')
-    .action(async (id: string, _o, cmd: Command) => run(cmd, (o, io) => shipmentsMarkCommand(id, o, io)));
+    .action(async (id: string, _o, cmd: Command) => run(cmd, async (o, io) => (await import('./commands/shipments.ts')).shipmentsMarkCommand(id, o, io)));
   shipments
     .command('reship <id>')
     .description('send a returned or lost parcel again, free of charge')
-    .action(async (id: string, _o, cmd: Command) => run(cmd, (o, io) => shipmentsReshipCommand(id, o, io)));
+    .action(async (id: string, _o, cmd: Command) => run(cmd, async (o, io) => (await import('./commands/shipments.ts')).shipmentsReshipCommand(id, o, io)));
   shipments
     .command('slips')
     .description('printable A4 packing slips (zh-CN / en) for a week, one per parcel')
     .option('--week <YYYY-Www>', 'the week (required)')
     .option('--out <file>', 'the .html file to write (required)')
-    .action(async (_o, cmd: Command) => run(cmd, shipmentsSlipsCommand));
+    .action(async (_o, cmd: Command) => run(cmd, async (o, io) => (await import('./commands/shipments.ts')).shipmentsSlipsCommand(o, io)));
 
   const billing = program.command('billing').description('monthly statements');
   billing
@@ -113,5 +106,5 @@ export function registerLedgerCommands(program: Command, run: Runner): void {
     .option('--subscriber <code>', 'only this subscriber')
     .option('--csv', 'spreadsheet CSV (UTF-8 BOM, CRLF)')
     .option('--out <file>', 'write to FILE instead of stdout')
-    .action(async (_o, cmd: Command) => run(cmd, billingStatementCommand));
+    .action(async (_o, cmd: Command) => run(cmd, async (o, io) => (await import('./commands/billing.ts')).billingStatementCommand(o, io)));
 }

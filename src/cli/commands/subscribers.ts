@@ -53,11 +53,6 @@ export function cliActor(): string {
   }
 }
 
-/** Collects a repeatable flag whose values may also be comma lists (`--pipeline a,b --pipeline c`). */
-export function collectList(value: string, previous: string[] = []): string[] {
-  return [...previous, ...value.split(',').map((v) => v.trim()).filter((v) => v !== '')];
-}
-
 /** The fields the user gave, as SubscriberInput; a flag not given is left out (edit keeps its value). */
 function inputFromFlags(o: SubscriberFieldOptions): Partial<SubscriberInput> {
   const out: Record<string, unknown> = {};
