@@ -21,8 +21,9 @@ import { benchCase as cab } from './cases/cab.ts';
 import { benchCase as packageXml } from './cases/package-xml.ts';
 import { benchCase as ledger } from './cases/ledger.ts';
 import { benchCase as perSubscriber } from './cases/per-subscriber.ts';
+import { benchCase as rerun } from './cases/rerun.ts';
 
-const CASES: readonly BenchCase[] = [master, perSubscriber, verify, download, cab, packageXml, ledger];
+const CASES: readonly BenchCase[] = [master, perSubscriber, verify, download, cab, packageXml, ledger, rerun];
 
 const { values } = parseArgs({
   options: {
