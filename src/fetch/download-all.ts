@@ -93,10 +93,20 @@ export async function downloadAll(reqs: readonly DownloadRequest[], options: Dow
     return limit;
   };
 
-  const run = async (req: DownloadRequest): Promise<void> => {
+  // Files verified and being made durable: they hand their slot on, up to `concurrency` of them.
+  let storing = 0;
+  const run = async (req: DownloadRequest, release: () => void): Promise<void> => {
     if (fatal !== undefined || controller.signal.aborted) return;
+    let handedOn = false;
+    const onVerified = (): void => {
+      options.onVerified?.();
+      if (storing >= concurrency) return;
+      storing += 1;
+      handedOn = true;
+      release();
+    };
     try {
-      const result = await downloadFile(req, { ...options, signal: controller.signal });
+      const result = await downloadFile(req, { ...options, signal: controller.signal, onVerified });
       done.push(result);
       options.onFileDone?.(result);
     } catch (err) {
@@ -109,11 +119,24 @@ export async function downloadAll(reqs: readonly DownloadRequest[], options: Dow
       }
       failed.push({ req, error });
       options.onFileFailed?.(req, error);
+    } finally {
+      if (handedOn) storing -= 1;
     }
   };
+  const running: Promise<void>[] = [];
+  // The slot (host and pool) is held until the file is verified, or until it is done when too many are being stored.
+  const slot = (req: DownloadRequest) => (): Promise<void> =>
+    new Promise<void>((release) => {
+      const whole = run(req, release);
+      running.push(whole);
+      // Both ways: a throwing callback rejects `whole`, which Promise.all(running) reports below.
+      whole.then(release, release);
+    });
   try {
     // The host slot is taken first so a busy host waits in its own queue, not in the shared pool.
-    await Promise.all([...unique.values()].map((req) => hostLimit(req)(() => pool(() => run(req)))));
+    await Promise.all([...unique.values()].map((req) => hostLimit(req)(() => pool(slot(req)))));
+    // Every slot was taken, so every run has started; the last files may still be being stored.
+    await Promise.all(running);
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
   }

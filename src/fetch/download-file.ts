@@ -51,6 +51,11 @@ export interface DownloadOptions {
   dispatcher?: Dispatcher;
   signal?: AbortSignal;
   onProgress?: (p: { url: string; received: number; total?: number }) => void;
+  /**
+   * Called once every byte is in and both digests check out, before the fsync and the rename that
+   * store the file (downloadAll starts the next download then, so the fsync overlaps it).
+   */
+  onVerified?: () => void;
   /** Injectable for tests; must resolve after `ms`. */
   sleep?: (ms: number) => Promise<void>;
   /** Injectable for tests; uniform in [0, 1). */
@@ -215,6 +220,7 @@ async function fetchIntoStore(
         }
         throw hashMismatch(req.url, mismatch.algorithm, mismatch.expected, mismatch.actual, quarantined);
       }
+      options.onVerified?.();
       await store.commit(partial.dataPath, { sha1, sha256: actual.sha256, size: bytes, url: req.url }, () => partial.syncAndClose());
       await partial.forget();
       return { path: store.pathFor(sha1), bytes, sha1, sha256: actual.sha256, attempts, bytesFetched, cached: false };

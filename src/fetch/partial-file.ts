@@ -1,5 +1,5 @@
 import { constants as fsConstants } from 'node:fs';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { open, readFile, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { PatchdiscError } from '../errors.ts';
 import type { ContentStore } from './content-store.ts';
@@ -15,6 +15,13 @@ export interface PartialMeta {
 
 /** Bytes handed to the hash worker and not yet hashed before the download waits for it. */
 const MAX_HASH_BACKLOG = 16 * HASH_BLOCK_SIZE;
+/**
+ * Bytes held before the resume record is written beside them. Smaller downloads (most catalog files)
+ * never write one unless an attempt fails: each file created costs an inode allocation, which is
+ * slow on a file system with many recently deleted inodes, and a crash loses less than this to a
+ * refetch.
+ */
+export const META_AFTER_BYTES = 4 * HASH_BLOCK_SIZE;
 /** Block writes queued before `append` asks its caller to wait. */
 const MAX_BLOCKS_IN_FLIGHT = 2;
 // EFBIG: the file system (or a ulimit -f) caps the file size — no retry can help, like a full disk.
@@ -49,6 +56,9 @@ export class PartialFile {
   #inFlight = 0;
   #writeFailed = false;
   #meta: PartialMeta;
+  /** Whether `metaPath` may exist, and whether it holds `#meta`. */
+  #metaOnDisk = false;
+  #metaCurrent = false;
 
   private constructor(paths: { data: string; meta: string }, url: string, pool: HashPool) {
     this.dataPath = paths.data;
@@ -70,6 +80,8 @@ export class PartialFile {
     const resumable = meta !== undefined && meta.url === url && (meta.etag !== undefined || meta.lastModified !== undefined);
     if (resumable) {
       partial.#meta = meta;
+      partial.#metaOnDisk = true;
+      partial.#metaCurrent = true;
       // Read-write without truncation, created when the data file went missing.
       partial.#fh = await open(partial.dataPath, fsConstants.O_RDWR | fsConstants.O_CREAT);
       await partial.#rehash();
@@ -131,22 +143,38 @@ export class PartialFile {
     return this.#fh;
   }
 
-  /** Records the validator of the response the bytes now come from. */
+  /**
+   * Records the validator of the response the bytes now come from. It reaches the disk at once only
+   * when an older record is there (which no longer describes the bytes); otherwise once META_AFTER_BYTES
+   * are held or an attempt fails (`rollback`).
+   */
   async setValidator(etag: string | undefined, lastModified: string | undefined): Promise<void> {
     const meta: PartialMeta = { url: this.#url };
     if (etag !== undefined) meta.etag = etag;
     if (lastModified !== undefined) meta.lastModified = lastModified;
     this.#meta = meta;
-    const tmp = `${this.metaPath}.tmp`;
+    this.#metaCurrent = false;
+    if (this.#metaOnDisk) await this.#saveMeta();
+  }
+
+  /**
+   * Writes the resume record in place: a record torn by a crash does not parse, and the next run
+   * then starts the file afresh, which the digests make safe.
+   */
+  async #saveMeta(): Promise<void> {
+    if (this.#metaCurrent) return;
+    const meta = this.#meta;
+    this.#metaOnDisk = true;
     await this.#guardDiskFull(async () => {
-      const fh = await open(tmp, 'w');
+      const fh = await open(this.metaPath, 'w');
       try {
         await fh.writeFile(`${JSON.stringify(meta)}\n`);
       } finally {
         await fh.close();
       }
-      await rename(tmp, this.metaPath);
     });
+    // Only when no newer validator arrived meanwhile.
+    if (meta === this.#meta) this.#metaCurrent = true;
   }
 
   /** Drops every byte and the hash state (a 200 answered a range request, or the content changed). */
@@ -220,6 +248,7 @@ export class PartialFile {
     // Written first, hashed after, so the hash never covers bytes that are not in the file.
     this.#hash.update(block, length);
     this.#written = position + length;
+    if (this.#written >= META_AFTER_BYTES && !this.#metaCurrent) await this.#saveMeta();
     await this.#hash.waitBelow(MAX_HASH_BACKLOG);
   }
 
@@ -242,6 +271,8 @@ export class PartialFile {
     await this.flush().catch(() => undefined);
     await this.#settle();
     await this.#fh?.truncate(this.#written).catch(() => undefined);
+    // The partial is kept for a later run (the caller removes it when nothing is worth resuming).
+    await this.#saveMeta().catch(() => undefined);
   }
 
   /** Final digests, after writing what was gathered; the hash state is consumed. */
@@ -275,7 +306,10 @@ export class PartialFile {
 
   /** Removes the resume record once the data has been stored or quarantined. */
   async forget(): Promise<void> {
+    if (!this.#metaOnDisk) return;
     await rm(this.metaPath, { force: true });
+    this.#metaOnDisk = false;
+    this.#metaCurrent = false;
   }
 
   async #guardDiskFull<T>(write: () => Promise<T>): Promise<T> {
