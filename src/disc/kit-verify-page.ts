@@ -1,6 +1,6 @@
+import { BROWSER_ROTATION_JS } from './browser-rotation.ts';
 import { BROWSER_SHA256_JS } from './browser-sha256.ts';
 import { escapeHtml } from './index-html.ts';
-import { ROTATION_REFUSAL } from './kit-verify-script.ts';
 import { ROTATION_NAME, ROTATION_NEW_SIG_NAME, ROTATION_OLD_SIG_NAME } from './rotation.ts';
 
 /** Bytes read per slice while hashing in the browser: bounded memory for 4 GB update files. */
@@ -16,6 +16,10 @@ function scriptJson(value: unknown): string {
  * the disc's root folder; the page checks both signatures with WebCrypto (RSASSA-PKCS1-v1_5 SHA-256),
  * MANIFEST.json against SHA256SUMS, subscriber, expiry, sequence (baseline or the last disc accepted
  * in this browser), the exact file set, sizes, and every SHA-256 in slices. zh-CN and en.
+ *
+ * Key rotation follows rotation.ts and verify-state.ts (browser-rotation.ts): a disc signed by a new
+ * key is accepted through keys/ROTATION.json signed by the pinned and the new key; the browser then
+ * remembers the new key (localStorage, beside the sequence) and refuses discs of the retired one.
  */
 export function renderVerifyPage(options: {
   spkiDer: Uint8Array;
@@ -59,6 +63,7 @@ pre{background:#f4f4f4;padding:.5em;display:inline-block}
 "use strict";
 var PINNED = ${scriptJson(pinned)};
 ${BROWSER_SHA256_JS}
+${BROWSER_ROTATION_JS}
 var METADATA_MAX = 64 * 1024 * 1024;
 var SIG_BYTES = 384;
 
@@ -103,12 +108,14 @@ async function hashFile(file, onBytes) {
   }
   return h.hex();
 }
-function lastAccepted() {
-  var last = { sequence: PINNED.baseline, manifest: '' };
+function loadSaved() {
   try {
-    var saved = JSON.parse(localStorage.getItem('patchdisc.' + PINNED.subscriber) || 'null');
-    if (saved && typeof saved.sequence === 'number' && saved.sequence > last.sequence) last = saved;
-  } catch (e) { /* no storage in this browser: the baseline applies */ }
+    return JSON.parse(localStorage.getItem('patchdisc.' + PINNED.subscriber) || 'null');
+  } catch (e) { return null; /* no storage in this browser: the baseline and the kit's key apply */ }
+}
+function lastAccepted(saved) {
+  var last = { sequence: PINNED.baseline, manifest: '' };
+  if (saved && typeof saved.sequence === 'number' && saved.sequence > last.sequence) last = saved;
   return last;
 }
 
@@ -137,17 +144,38 @@ async function verify(fileList) {
   if (!need(metaOk, '签名元数据齐全', 'signed metadata present')) return done();
 
   async function bytes(name) { return new Uint8Array(await files.get(name).arrayBuffer()); }
-  var key = await crypto.subtle.importKey('spki', fromBase64(PINNED.spki), { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['verify']);
-  var manifestBytes = await bytes('MANIFEST.json');
-  var sumsBytes = await bytes('SHA256SUMS');
-  var mOk = await crypto.subtle.verify('RSASSA-PKCS1-v1_5', key, await bytes('MANIFEST.json.sig'), manifestBytes);
-  var sOk = await crypto.subtle.verify('RSASSA-PKCS1-v1_5', key, await bytes('SHA256SUMS.sig'), sumsBytes);
-  if ((!mOk || !sOk) && files.has('${ROTATION_NAME}')) {
-    need(false, ${scriptJson('签名无效')}, ${scriptJson(ROTATION_REFUSAL)});
+  // The pinned key: the kit's, or the one a key rotation accepted in this browser replaced it with.
+  var saved = loadSaved(), signer, remembered;
+  try {
+    remembered = rememberedKey(saved, PINNED.keyId);
+  } catch (e) {
+    need(false, '本浏览器保存的密钥不可用', e.message);
     return done();
   }
-  need(mOk, 'MANIFEST.json 签名有效', 'MANIFEST.json signature valid');
-  need(sOk, 'SHA256SUMS 签名有效', 'SHA256SUMS signature valid');
+  signer = remembered === null
+    ? { keyId: PINNED.keyId, role: 'pinned key', key: await crypto.subtle.importKey('spki', fromBase64(PINNED.spki), { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['verify']) }
+    : { keyId: remembered.keyId, role: 'pinned key', key: await importCertificateKey(remembered.certificate) };
+  var manifestBytes = await bytes('MANIFEST.json');
+  var sumsBytes = await bytes('SHA256SUMS');
+  var manifestSig = await bytes('MANIFEST.json.sig'), sumsSig = await bytes('SHA256SUMS.sig');
+  async function signedBy(key) {
+    return (await crypto.subtle.verify('RSASSA-PKCS1-v1_5', key, manifestSig, manifestBytes)) &&
+      (await crypto.subtle.verify('RSASSA-PKCS1-v1_5', key, sumsSig, sumsBytes));
+  }
+  var rotated = null;
+  if (!(await signedBy(signer.key)) && files.has('${ROTATION_NAME}')) {
+    var rotation = await checkRotation(files, signer);
+    if (!need(rotation.ok, '密钥轮换被拒绝', 'key rotation refused: ' + rotation.problem)) return done();
+    need(true, '密钥轮换声明由原密钥 ' + keyPrefix(signer.keyId) + ' 和新密钥 ' + keyPrefix(rotation.keyId) + ' 签名',
+      'key rotation statement signed by the pinned key ' + keyPrefix(signer.keyId) + ' and the new key ' + keyPrefix(rotation.keyId));
+    rotated = { from: signer.keyId, keyId: rotation.keyId, certificate: rotation.certificate };
+    signer = { keyId: rotation.keyId, role: 'new key', key: rotation.key };
+  }
+  var mOk = await crypto.subtle.verify('RSASSA-PKCS1-v1_5', signer.key, manifestSig, manifestBytes);
+  var sOk = await crypto.subtle.verify('RSASSA-PKCS1-v1_5', signer.key, sumsSig, sumsBytes);
+  var by = ' (' + signer.role + ' ' + keyPrefix(signer.keyId) + ')';
+  need(mOk, 'MANIFEST.json 签名有效', 'MANIFEST.json signature valid' + by);
+  need(sOk, 'SHA256SUMS 签名有效', 'SHA256SUMS signature valid' + by);
   if (!mOk || !sOk) return done();
 
   var manifest, sums;
@@ -159,7 +187,7 @@ async function verify(fileList) {
     return done();
   }
   if (!need(manifest.format === 'patchdisc-manifest/1' && Array.isArray(manifest.files), '清单格式正确', 'manifest format known')) return done();
-  need(manifest.signingKeySha256 === PINNED.keyId, '清单指明的签名密钥正确', 'manifest names the pinned key');
+  need(manifest.signingKeySha256 === signer.keyId, '清单指明的签名密钥正确', 'manifest names the ' + signer.role + ' ' + keyPrefix(signer.keyId));
 
   var h = sums.header;
   var agree = h.subscriberId === manifest.subscriberId && h.sequence === String(manifest.sequence) &&
@@ -175,7 +203,7 @@ async function verify(fileList) {
   var manifestSha = createSha256();
   manifestSha.update(manifestBytes);
   var manifestHex = manifestSha.hex();
-  var last = lastAccepted();
+  var last = lastAccepted(saved);
   var seqOk = manifest.sequence > last.sequence ||
     (manifest.sequence === last.sequence && (manifest.discs > 1 || manifestHex === last.manifest));
   need(seqOk, '序号 ' + manifest.sequence + ' 新于 ' + last.sequence, 'sequence ' + manifest.sequence + ' newer than ' + last.sequence);
@@ -206,7 +234,14 @@ async function verify(fileList) {
     'every SHA-256 matches' + (badHash.length ? '; damaged or altered: ' + badHash.join(', ') : ''));
 
   if (ok) {
-    try { localStorage.setItem('patchdisc.' + PINNED.subscriber, JSON.stringify({ sequence: manifest.sequence, manifest: manifestHex })); } catch (e) { /* storage unavailable */ }
+    var record = keyStateAfter(saved, rotated);
+    record.sequence = manifest.sequence;
+    record.manifest = manifestHex;
+    try { localStorage.setItem('patchdisc.' + PINNED.subscriber, JSON.stringify(record)); } catch (e) { /* storage unavailable */ }
+    if (rotated) {
+      addCheck(true, '已接受密钥轮换：现已固定为新密钥 ' + keyPrefix(rotated.keyId) + '，旧密钥 ' + keyPrefix(rotated.from) + ' 已停用，今后拒绝其签名的光盘',
+        'key rotation accepted: now pinned to ' + keyPrefix(rotated.keyId) + ', old key ' + keyPrefix(rotated.from) + ' retired; its discs are refused from now on');
+    }
   }
   return done();
 }

@@ -1,13 +1,10 @@
 import { PatchdiscError } from '../errors.ts';
+import { KIT_ROTATION_SH } from './kit-rotation-sh.ts';
 import { ROTATION_NAME } from './rotation.ts';
 
 /** File names inside the enrollment kit that the script refers to. */
 export const KIT_CERT_NAME = 'vendor.cer';
 export const KIT_STATE_NAME = 'state.txt';
-
-/** What the kit's script and page say for a disc signed by a new key (they do not check rotations). */
-export const ROTATION_REFUSAL =
-  'signed by a new key; run patchdisc verify, which checks the key rotation, or use an enrollment kit for the new key / 光盘由新密钥签名：请用 patchdisc verify 检查密钥轮换，或使用新密钥的注册套件';
 
 /** Initial content of the kit's state file: the subscriber and the sequence baseline. */
 export function renderKitState(subscriberCode: string, sequenceBaseline: number): string {
@@ -16,10 +13,16 @@ export function renderKitState(subscriberCode: string, sequenceBaseline: number)
 
 /**
  * verify-disc.sh for the enrollment kit: POSIX sh with openssl, sha256sum, find and sort, plus the
- * basic utilities date, mkdir, mv and rm. It checks the pinned certificate's SHA-256, both
+ * basic utilities cat, date, mkdir, mv and rm. It checks the pinned certificate's SHA-256, both
  * signatures, subscriber / sequence / expires from the SHA256SUMS header against the state file,
  * the exact file set, then every SHA-256 (`sha256sum --check --strict`); on success it records the
  * sequence in the state file (temp file + mv).
+ *
+ * Key rotation follows rotation.ts and verify-state.ts: a disc whose signatures fail with the pinned
+ * key but that carries keys/ROTATION.json is accepted through the statement (kit-rotation-sh.ts);
+ * the state file then records the new key (`pinnedKeySha256`, `pinnedKeyCertificate` in base64) and
+ * the retired ones (`retiredKeys`, space-separated), and discs signed by a retired key are refused.
+ * State files without these lines pin the kit's certificate.
  */
 export function renderVerifyScript(options: { certificateSha256: string }): string {
   if (!/^[0-9a-f]{64}$/.test(options.certificateSha256)) {
@@ -33,7 +36,8 @@ export function renderVerifyScript(options: { certificateSha256: string }): stri
 #   sh verify-disc.sh DISC_FOLDER [STATE_FILE]
 #
 # STATE_FILE defaults to ${KIT_STATE_NAME} beside this script; it holds subscriberId, lastSequence and
-# lastManifestSha256 and is updated after a disc is accepted.
+# lastManifestSha256 (and, after a key rotation, pinnedKeySha256, pinnedKeyCertificate and retiredKeys)
+# and is updated after a disc is accepted.
 set -u
 
 PINNED_SHA256='${options.certificateSha256}'
@@ -59,15 +63,30 @@ case $STATE in /*) ;; *) STATE="$PWD/$STATE" ;; esac
 STATE_SUBSCRIBER=''
 STATE_SEQUENCE=''
 STATE_MANIFEST=''
-while IFS='=' read -r key value; do
+STATE_KEY=''
+STATE_KEY_CERT=''
+STATE_RETIRED=''
+# Split at the first '=' by hand: read with IFS='=' would drop a trailing '=' (base64 padding).
+while IFS= read -r line; do
+  key=\${line%%=*}
+  value=\${line#*=}
   case $key in
     subscriberId) STATE_SUBSCRIBER=$value ;;
     lastSequence) STATE_SEQUENCE=$value ;;
     lastManifestSha256) STATE_MANIFEST=$value ;;
+    pinnedKeySha256) STATE_KEY=$value ;;
+    pinnedKeyCertificate) STATE_KEY_CERT=$value ;;
+    retiredKeys) STATE_RETIRED=$value ;;
   esac
 done < "$STATE"
 [ -n "$STATE_SUBSCRIBER" ] || fail "state file has no subscriberId / 状态文件缺少订户代码"
 case $STATE_SEQUENCE in '' | *[!0-9]*) fail "state file has no valid lastSequence / 状态文件序号无效" ;; esac
+${KIT_ROTATION_SH}
+for k in $STATE_RETIRED; do is_sha256 "$k" || fail "state file has an invalid retiredKeys entry / 状态文件 retiredKeys 无效"; done
+if [ -n "$STATE_KEY" ] || [ -n "$STATE_KEY_CERT" ]; then
+  is_sha256 "$STATE_KEY" || fail "state file has no valid pinnedKeySha256 / 状态文件 pinnedKeySha256 无效"
+  case $STATE_KEY_CERT in '' | *[!A-Za-z0-9+/=]*) fail "state file has no valid pinnedKeyCertificate / 状态文件 pinnedKeyCertificate 无效" ;; esac
+fi
 
 # 1. The pinned certificate: its SHA-256 is the fingerprint checked at enrollment.
 CERT_SUM=$(sha256sum < "$CERT") || fail "cannot read $CERT"
@@ -78,6 +97,23 @@ mkdir -m 700 "$WORK" || fail "cannot create $WORK"
 trap 'rm -rf "$WORK"' EXIT
 trap 'exit 1' INT TERM
 openssl x509 -inform DER -in "$CERT" -pubkey -noout > "$WORK/pub.pem" || fail "openssl cannot read ${KIT_CERT_NAME}"
+KEY_ID=$PINNED_SHA256
+PUB="$WORK/pub.pem"
+ROTATED_FROM=''
+# The key accepted through a key rotation replaces the kit's certificate, which is then retired
+# (verify-state.ts subscriberKey); a state file pinning a key this kit never rotated to is another kit's.
+if [ -n "$STATE_KEY" ] && [ "$STATE_KEY" != "$PINNED_SHA256" ]; then
+  case " $STATE_RETIRED " in
+    *" $PINNED_SHA256 "*) ;;
+    *) fail "state file pins key $(key_prefix "$STATE_KEY") (accepted through a key rotation), not this kit's key $(key_prefix "$PINNED_SHA256"); after a re-enrollment use the new kit's ${KIT_STATE_NAME} / 状态文件固定的密钥不是本套件的密钥" ;;
+  esac
+  printf '%s\\n' "$STATE_KEY_CERT" | openssl base64 -d -A > "$WORK/pinned.cer" 2>/dev/null || fail "state file pinnedKeyCertificate is damaged / 状态文件证书已损坏"
+  PINNED_SUM=$(sha256sum < "$WORK/pinned.cer") || fail "cannot read $WORK/pinned.cer"
+  [ "\${PINNED_SUM%% *}" = "$STATE_KEY" ] || fail "state file pinnedKeyCertificate does not hash to pinnedKeySha256; restore it from backup or re-enroll / 状态文件证书已损坏"
+  openssl x509 -inform DER -in "$WORK/pinned.cer" -pubkey -noout > "$WORK/pinned.pem" 2>/dev/null || fail "state file pinnedKeyCertificate is damaged / 状态文件证书已损坏"
+  KEY_ID=$STATE_KEY
+  PUB="$WORK/pinned.pem"
+fi
 
 cd "$DISC" || fail "cannot enter $DISC"
 for f in SHA256SUMS SHA256SUMS.sig MANIFEST.json MANIFEST.json.sig; do
@@ -85,15 +121,31 @@ for f in SHA256SUMS SHA256SUMS.sig MANIFEST.json MANIFEST.json.sig; do
 done
 
 # 2. Both signatures with the pinned key. A disc signed by a new key after a planned key rotation
-# carries ${ROTATION_NAME}; this script does not check rotations, patchdisc verify does.
-if ! openssl dgst -sha256 -verify "$WORK/pub.pem" -signature SHA256SUMS.sig SHA256SUMS > /dev/null 2>&1; then
-  [ -f ${ROTATION_NAME} ] &&
-    fail "${ROTATION_REFUSAL}"
-  fail "SHA256SUMS is not signed by the pinned key / SHA256SUMS 签名无效"
+# carries ${ROTATION_NAME}, signed by the pinned key and the new key: then the new key must sign both.
+ROLE='pinned key'
+verified() {
+  openssl dgst -sha256 -verify "$PUB" -signature SHA256SUMS.sig SHA256SUMS > /dev/null 2>&1 &&
+    openssl dgst -sha256 -verify "$PUB" -signature MANIFEST.json.sig MANIFEST.json > /dev/null 2>&1
+}
+if ! verified && [ -e ${ROTATION_NAME} ]; then
+  accept_rotation
+  ROLE='new key'
 fi
-openssl dgst -sha256 -verify "$WORK/pub.pem" -signature MANIFEST.json.sig MANIFEST.json > /dev/null 2>&1 ||
-  fail "MANIFEST.json is not signed by the pinned key / MANIFEST.json 签名无效"
-say "signatures OK / 签名有效"
+KEY16=$(key_prefix "$KEY_ID")
+openssl dgst -sha256 -verify "$PUB" -signature SHA256SUMS.sig SHA256SUMS > /dev/null 2>&1 ||
+  fail "SHA256SUMS is not signed by the $ROLE $KEY16 (signed by an unknown or retired key, or altered) / SHA256SUMS 签名无效"
+openssl dgst -sha256 -verify "$PUB" -signature MANIFEST.json.sig MANIFEST.json > /dev/null 2>&1 ||
+  fail "MANIFEST.json is not signed by the $ROLE $KEY16 / MANIFEST.json 签名无效"
+# The (now trusted) manifest must name the key that signed it: its one top-level signingKeySha256 line.
+M_KEY='' M_KEYS=0
+while IFS= read -r line; do
+  case $line in
+    '  "signingKeySha256": "'*) M_KEY=\${line#'  "signingKeySha256": "'}; M_KEY=\${M_KEY%,}; M_KEY=\${M_KEY%'"'}; M_KEYS=$((M_KEYS + 1)) ;;
+  esac
+done < MANIFEST.json
+[ "$M_KEYS" -eq 1 ] && [ "$M_KEY" = "$KEY_ID" ] ||
+  fail "MANIFEST.json names signing key $(key_prefix "$M_KEY"), the $ROLE is $KEY16 / 清单指明的签名密钥不符"
+say "signatures OK ($ROLE $KEY16) / 签名有效"
 
 # 3. The header of the (now trusted) SHA256SUMS against the state.
 H_SUB='' H_SEQ='' H_EXP='' H_DISC='' H_WEEK=''
@@ -156,9 +208,26 @@ say "file set OK / 文件清单一致"
 sha256sum --check --strict --quiet SHA256SUMS || fail "files are damaged or altered / 文件已损坏或被篡改"
 say "hashes OK / 校验值一致"
 
-# 6. Record the accepted disc.
-printf 'subscriberId=%s\\nlastSequence=%s\\nlastManifestSha256=%s\\n' "$STATE_SUBSCRIBER" "$H_SEQ" "$MANIFEST_SUM" > "$STATE.tmp.$$" &&
-  mv "$STATE.tmp.$$" "$STATE" || fail "cannot update $STATE"
+# 6. Record the accepted disc. After a key rotation the new key is pinned and the key it replaced
+# retired (verify-state.ts recordAcceptedDisc).
+if [ -n "$ROTATED_FROM" ]; then
+  STATE_KEY=$KEY_ID
+  STATE_KEY_CERT=$(openssl base64 -A -in "$WORK/new.cer") || fail "cannot encode the new certificate"
+  RETIRED=''
+  for k in $STATE_RETIRED $ROTATED_FROM; do
+    [ "$k" = "$KEY_ID" ] && continue
+    case " $RETIRED " in *" $k "*) ;; *) RETIRED=\${RETIRED:+"$RETIRED "}$k ;; esac
+  done
+  STATE_RETIRED=$RETIRED
+fi
+{
+  printf 'subscriberId=%s\\nlastSequence=%s\\nlastManifestSha256=%s\\n' "$STATE_SUBSCRIBER" "$H_SEQ" "$MANIFEST_SUM"
+  [ -z "$STATE_KEY" ] || printf 'pinnedKeySha256=%s\\npinnedKeyCertificate=%s\\n' "$STATE_KEY" "$STATE_KEY_CERT"
+  [ -z "$STATE_RETIRED" ] || printf 'retiredKeys=%s\\n' "$STATE_RETIRED"
+} > "$STATE.tmp.$$" && mv "$STATE.tmp.$$" "$STATE" || fail "cannot update $STATE"
+if [ -n "$ROTATED_FROM" ]; then
+  say "key rotation accepted: now pinned to $KEY16, old key $(key_prefix "$ROTATED_FROM") retired; its discs are refused from now on / 已接受密钥轮换：现已固定为新密钥 $KEY16，旧密钥 $(key_prefix "$ROTATED_FROM") 已停用，今后拒绝其签名的光盘"
+fi
 say "OK / 验证通过: disc $H_DISC of $H_SUB, sequence $H_SEQ"
 `;
 }

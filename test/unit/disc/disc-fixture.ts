@@ -2,11 +2,14 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { buildDiscMetadata } from '../../../src/disc/disc-metadata.ts';
+import type { DiscMetadataFile } from '../../../src/disc/disc-metadata.ts';
 import { renderDiscIndex } from '../../../src/disc/index-html.ts';
 import { formatFingerprint } from '../../../src/disc/keys.ts';
 import type { SigningKey } from '../../../src/disc/keys.ts';
 import type { ManifestFile, ManifestInput } from '../../../src/disc/manifest.ts';
 import { renderDiscReadme } from '../../../src/disc/readme-txt.ts';
+import { buildSha256Sums } from '../../../src/disc/sha256sums.ts';
+import { signBytes } from '../../../src/disc/sign.ts';
 
 export const PASSPHRASE = 'correct horse battery staple';
 export const NOW = new Date('2026-10-12T08:00:00Z');
@@ -61,11 +64,14 @@ export function manifestFor(
   };
 }
 
-/** Writes a complete disc folder (metadata + update files) and returns its manifest input. */
+/**
+ * Writes a complete disc folder (metadata + update files) and returns its manifest input.
+ * `extraFiles` (e.g. rotation.ts buildRotationFiles) go through buildDiscMetadata like a build's.
+ */
 export function writeDiscFolder(
   dir: string,
   key: SigningKey,
-  options: { updates?: Map<string, Buffer>; overrides?: Partial<ManifestInput> } = {},
+  options: { updates?: Map<string, Buffer>; overrides?: Partial<ManifestInput>; extraFiles?: DiscMetadataFile[] } = {},
 ): ManifestInput {
   const updates = options.updates ?? sampleUpdates(42);
   const manifest = manifestFor(key, updates, options.overrides);
@@ -75,6 +81,7 @@ export function writeDiscFolder(
     updateFiles: manifest.files.map((f) => ({ path: f.path, sha256: f.sha256 })),
     indexHtml: renderDiscIndex(manifest),
     readmeTxt: renderDiscReadme(manifest, formatFingerprint(key.keyId)),
+    extraFiles: options.extraFiles ?? [],
   });
   const all: [string, Buffer][] = [...metadata.map((f): [string, Buffer] => [f.path, f.data]), ...updates];
   for (const [path, data] of all) {
@@ -82,4 +89,31 @@ export function writeDiscFolder(
     writeFileSync(join(dir, path), data);
   }
   return manifest;
+}
+
+/**
+ * A disc signed by `signer` carrying `extra` files, listed in a SHA256SUMS signed by `signer` —
+ * written without buildDiscMetadata's checks, so that forged rotation statements can be put on a disc.
+ */
+export function writeForgedDisc(dir: string, signer: SigningKey, extra: DiscMetadataFile[], overrides: Partial<ManifestInput> = {}): void {
+  const updates = sampleUpdates(42);
+  const manifest = manifestFor(signer, updates, overrides);
+  const base = buildDiscMetadata({
+    manifest,
+    key: signer,
+    updateFiles: manifest.files.map((f) => ({ path: f.path, sha256: f.sha256 })),
+    indexHtml: '<!DOCTYPE html><title>disc</title>\n',
+    readmeTxt: 'disc\n',
+  }).filter((f) => f.path !== 'SHA256SUMS' && f.path !== 'SHA256SUMS.sig');
+  const byPath = new Map<string, Buffer>([...base.map((f): [string, Buffer] => [f.path, f.data]), ...extra.map((f): [string, Buffer] => [f.path, f.data])]);
+  const sums = buildSha256Sums(
+    { subscriberId: manifest.subscriberId, sequence: manifest.sequence, expires: manifest.expires, disc: '1/1', week: manifest.week },
+    [...[...byPath].map(([path, data]) => ({ path, sha256: sha256Hex(data) })), ...manifest.files.map((f) => ({ path: f.path, sha256: f.sha256 }))],
+  );
+  byPath.set('SHA256SUMS', sums);
+  byPath.set('SHA256SUMS.sig', signBytes(sums, signer));
+  for (const [path, data] of [...byPath, ...updates]) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), data);
+  }
 }

@@ -1,5 +1,5 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKey, loadSigningKey } from '../../../src/disc/keys.ts';
@@ -8,6 +8,7 @@ import { buildEnrollmentKit, enrollmentKitFiles } from '../../../src/disc/kit.ts
 import type { ManifestInput } from '../../../src/disc/manifest.ts';
 import { makeTempDir, requireTools } from '../../helpers/tools.ts';
 import { PASSPHRASE, sampleUpdates, sha256Hex, writeDiscFolder } from './disc-fixture.ts';
+import { runVerifyPage, runVerifyScript, writeKitFolder } from './kit-runners.ts';
 
 const hasShellTools = requireTools('sh', 'openssl', 'sha256sum', 'find', 'sort');
 const hasUnzip = requireTools('unzip');
@@ -41,13 +42,7 @@ describe('enrollment kit', () => {
   }
 
   async function writeKit(baseline = 6): Promise<string> {
-    const dir = fresh('kit');
-    mkdirSync(dir);
-    for (const f of await enrollmentKitFiles({ certificatePath: generated.certPath, subscriberCode: 'ACME-01', sequenceBaseline: baseline })) {
-      writeFileSync(join(dir, f.path), f.data);
-      chmodSync(join(dir, f.path), f.mode);
-    }
-    return dir;
+    return writeKitFolder(fresh('kit'), generated.certPath, baseline);
   }
 
   function copyOfGood(): string {
@@ -56,10 +51,7 @@ describe('enrollment kit', () => {
     return dir;
   }
 
-  function runScript(kit: string, disc: string): { status: number | null; out: string } {
-    const r = spawnSync('sh', [join(kit, 'verify-disc.sh'), disc], { encoding: 'utf8' });
-    return { status: r.status, out: `${r.stdout}${r.stderr}` };
-  }
+  const runScript = runVerifyScript;
 
   it('enrollmentKitFiles() holds the certificate, fingerprint, subscriber, baseline and pinned key', async () => {
     const files = await enrollmentKitFiles({ certificatePath: generated.certPath, subscriberCode: 'ACME-01', sequenceBaseline: 6 });
@@ -161,25 +153,7 @@ describe('enrollment kit', () => {
 
   describe.skipIf(!hasChromium)('verify.html', () => {
     async function runPage(kit: string, discs: string[]): Promise<string[]> {
-      const { chromium } = await import('playwright-core');
-      const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
-      const results: string[] = [];
-      try {
-        const page = await (await browser.newContext()).newPage();
-        await page.goto(`file://${join(kit, 'verify.html')}`);
-        for (const disc of discs) {
-          await page.evaluate(() => {
-            const r = document.getElementById('result');
-            if (r !== null) r.textContent = '';
-          });
-          await page.setInputFiles('#folder', disc);
-          await page.waitForFunction(() => (document.getElementById('result')?.textContent ?? '') !== '', undefined, { timeout: 30_000 });
-          results.push(`${await page.textContent('#result')}\n${await page.textContent('#checks')}`);
-        }
-      } finally {
-        await browser.close();
-      }
-      return results;
+      return (await runVerifyPage(kit, discs)).map((r) => r.text);
     }
 
     it('accepts a good disc, then refuses tampered, replayed and foreign discs', async () => {
