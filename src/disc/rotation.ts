@@ -68,6 +68,18 @@ function sha256(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+/** The canonical layout: fixed key order, 2-space indent, `effective` as toISOString() writes it, trailing LF. */
+function canonicalStatementBytes(statement: RotationStatement): Buffer {
+  const ordered: RotationStatement = {
+    format: statement.format,
+    oldKeySha256: statement.oldKeySha256,
+    newKeySha256: statement.newKeySha256,
+    newCertificate: statement.newCertificate,
+    effective: new Date(statement.effective).toISOString(),
+  };
+  return Buffer.from(`${JSON.stringify(ordered, null, 2)}\n`, 'utf8');
+}
+
 /** Canonical bytes of a statement: fixed key order, 2-space indent, trailing LF. These are signed. */
 export function buildRotationStatement(input: { oldKeySha256: string; newKeySha256: string; effective: Date }): Buffer {
   const statement: RotationStatement = {
@@ -81,10 +93,14 @@ export function buildRotationStatement(input: { oldKeySha256: string; newKeySha2
   if (!parsed.success || input.oldKeySha256 === input.newKeySha256) {
     throw new PatchdiscError('VALIDATION', `Cannot build ${ROTATION_NAME}: ${parsed.success ? 'old and new key are the same' : parsed.error.issues[0]?.message ?? 'invalid'}`);
   }
-  return Buffer.from(`${JSON.stringify(statement, null, 2)}\n`, 'utf8');
+  return canonicalStatementBytes(statement);
 }
 
-/** Parses statement bytes (call only on bytes whose old-key signature verified). Malformed is VERIFY_FAILED. */
+/**
+ * Parses statement bytes (call only on bytes whose old-key signature verified). Malformed is
+ * VERIFY_FAILED, and so is any layout but the canonical one buildRotationStatement writes: the kit's
+ * verify-disc.sh and verify.html accept only those bytes, and all verifiers must agree on a disc.
+ */
 export function parseRotationStatement(bytes: Uint8Array): RotationStatement {
   let json: unknown;
   try {
@@ -98,6 +114,12 @@ export function parseRotationStatement(bytes: Uint8Array): RotationStatement {
     throw new PatchdiscError('VERIFY_FAILED', `Cannot read ${ROTATION_NAME}: ${issue === undefined ? 'invalid' : `${issue.path.join('.') || '(root)'}: ${issue.message}`}`, {
       cause: parsed.error,
     });
+  }
+  if (!canonicalStatementBytes(parsed.data).equals(bytes)) {
+    throw new PatchdiscError(
+      'VERIFY_FAILED',
+      `Cannot read ${ROTATION_NAME}: not in the canonical layout (fixed key order, 2-space indent, effective with milliseconds, trailing LF); use the statement written by patchdisc keys rotate`,
+    );
   }
   return parsed.data;
 }

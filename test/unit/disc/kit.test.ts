@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKey, loadSigningKey } from '../../../src/disc/keys.ts';
@@ -7,7 +7,7 @@ import type { GeneratedKey, SigningKey } from '../../../src/disc/keys.ts';
 import { buildEnrollmentKit, enrollmentKitFiles } from '../../../src/disc/kit.ts';
 import type { ManifestInput } from '../../../src/disc/manifest.ts';
 import { makeTempDir, requireTools } from '../../helpers/tools.ts';
-import { PASSPHRASE, sampleUpdates, sha256Hex, writeDiscFolder } from './disc-fixture.ts';
+import { PASSPHRASE, sha256Hex, writeDiscFolder } from './disc-fixture.ts';
 import { runVerifyPage, runVerifyScript, writeKitFolder } from './kit-runners.ts';
 
 const hasShellTools = requireTools('sh', 'openssl', 'sha256sum', 'find', 'sort');
@@ -16,7 +16,6 @@ const hasChromium = requireTools('chromium');
 
 /** Valid against the real clock, which the script and the page read. */
 const CURRENT: Partial<ManifestInput> = { created: '2026-01-01T00:00:00Z', expires: '2099-01-01T00:00:00Z' };
-const MSU = 'updates/windows-10/KB50421234/windows10.0-kb50421234-x64.msu';
 
 describe('enrollment kit', () => {
   const tmp = makeTempDir();
@@ -43,12 +42,6 @@ describe('enrollment kit', () => {
 
   async function writeKit(baseline = 6): Promise<string> {
     return writeKitFolder(fresh('kit'), generated.certPath, baseline);
-  }
-
-  function copyOfGood(): string {
-    const dir = fresh('disc');
-    cpSync(good, dir, { recursive: true });
-    return dir;
   }
 
   const runScript = runVerifyScript;
@@ -86,7 +79,7 @@ describe('enrollment kit', () => {
   });
 
   describe.skipIf(!hasShellTools)('verify-disc.sh', () => {
-    it('accepts a good disc, records it, accepts it again, then refuses an older or equal one', async () => {
+    it('accepts a good disc, records it, accepts it again, then refuses another disc with the same sequence', async () => {
       const kit = await writeKit();
       const ok = runScript(kit, good);
       expect(ok.out).toContain('OK / 验证通过');
@@ -102,46 +95,6 @@ describe('enrollment kit', () => {
       expect(replay.out).toContain('sequence 7 is not newer than 7');
     });
 
-    it('refuses an older sequence than the baseline', async () => {
-      const r = runScript(await writeKit(7), good);
-      expect(r.status).toBe(1);
-      expect(r.out).toContain('not newer than 7');
-    });
-
-    it.each([
-      ['a byte flipped in an update file', (d: string) => {
-        const data = readFileSync(join(d, MSU));
-        data[3] = (data[3] ?? 0) ^ 1;
-        writeFileSync(join(d, MSU), data);
-      }, 'damaged or altered'],
-      ['an extra file', (d: string) => writeFileSync(join(d, 'updates', 'extra.exe'), 'x'), 'extra / 多余: updates/extra.exe'],
-      ['a missing file', (d: string) => rmSync(join(d, MSU)), `missing / 缺少: ${MSU}`],
-      ['an edited SHA256SUMS', (d: string) => writeFileSync(join(d, 'SHA256SUMS'), readFileSync(join(d, 'SHA256SUMS'), 'utf8').replace('sequence: 7', 'sequence: 8')), 'SHA256SUMS is not signed'],
-      ['an edited MANIFEST.json', (d: string) => writeFileSync(join(d, 'MANIFEST.json'), readFileSync(join(d, 'MANIFEST.json'), 'utf8').replace('"sequence": 7', '"sequence": 8')), 'MANIFEST.json is not signed'],
-      ['an empty signature file', (d: string) => writeFileSync(join(d, 'MANIFEST.json.sig'), ''), 'MANIFEST.json is not signed'],
-    ] as [string, (dir: string) => void, string][])('refuses a disc with %s', async (_name, tamper, message) => {
-      const kit = await writeKit();
-      const disc = copyOfGood();
-      tamper(disc);
-      const r = runScript(kit, disc);
-      expect(r.status).toBe(1);
-      expect(r.out).toContain(message);
-      expect(readFileSync(join(kit, 'state.txt'), 'utf8')).toContain('lastSequence=6');
-    });
-
-    it("refuses another subscriber's disc, an expired disc and a disc signed with another key", async () => {
-      const kit = await writeKit();
-      const other = fresh('other');
-      writeDiscFolder(other, key, { overrides: { ...CURRENT, subscriberId: 'BETA-02' } });
-      expect(runScript(kit, other).out).toContain('disc is meant for BETA-02, not ACME-01');
-      const expired = fresh('expired');
-      writeDiscFolder(expired, key, { overrides: { created: '2001-01-01T00:00:00Z', expires: '2001-02-05T00:00:00Z' } });
-      expect(runScript(kit, expired).out).toContain('disc expired on 2001-02-05T00:00:00Z');
-      const forged = fresh('forged');
-      writeDiscFolder(forged, otherKey, { updates: sampleUpdates(42), overrides: CURRENT });
-      expect(runScript(kit, forged).out).toContain('SHA256SUMS is not signed by the pinned key');
-    });
-
     it('refuses to run with a certificate that does not match the pinned fingerprint', async () => {
       const kit = await writeKit();
       writeFileSync(join(kit, 'vendor.cer'), otherKey.certificateDer);
@@ -152,33 +105,15 @@ describe('enrollment kit', () => {
   });
 
   describe.skipIf(!hasChromium)('verify.html', () => {
-    async function runPage(kit: string, discs: string[]): Promise<string[]> {
-      return (await runVerifyPage(kit, discs)).map((r) => r.text);
-    }
-
-    it('accepts a good disc, then refuses tampered, replayed and foreign discs', async () => {
+    it('accepts a good disc, records it, then refuses another disc with the same sequence', async () => {
       const kit = await writeKit();
-      const flipped = copyOfGood();
-      const data = readFileSync(join(flipped, MSU));
-      data[0] = (data[0] ?? 0) ^ 1;
-      writeFileSync(join(flipped, MSU), data);
-      const extra = copyOfGood();
-      writeFileSync(join(extra, 'extra.txt'), 'x');
-      const other = fresh('other-sub');
-      writeDiscFolder(other, key, { overrides: { ...CURRENT, subscriberId: 'BETA-02' } });
-      const forged = fresh('forged-page');
-      writeDiscFolder(forged, otherKey, { overrides: CURRENT });
       const sameSequence = fresh('same-seq-page');
       writeDiscFolder(sameSequence, key, { overrides: { ...CURRENT, week: '2026-W43' } });
-
-      const [ok, bad1, bad2, bad3, bad4, replay] = await runPage(kit, [good, flipped, extra, other, forged, sameSequence]);
-      expect(ok).toContain('Disc verified');
-      expect(bad1).toContain('damaged or altered: ' + MSU);
-      expect(bad2).toContain('extra extra.txt');
-      expect(bad3).toContain('✘ 光盘属于订户 ACME-01');
-      expect(bad4).toContain('✘ SHA256SUMS 签名有效');
-      expect(replay).toContain('✘ 序号 7 新于 7');
-      for (const r of [bad1, bad2, bad3, bad4, replay]) expect(r).toContain('Verification FAILED');
+      const [ok, replay] = await runVerifyPage(kit, [good, sameSequence]);
+      expect(ok?.text).toContain('Disc verified');
+      expect(JSON.parse(ok?.stored ?? 'null')).toMatchObject({ sequence: 7 });
+      expect(replay?.text).toContain('Verification FAILED');
+      expect(replay?.text).toContain('✘ 序号 7 新于 7');
     });
   });
 });

@@ -82,6 +82,23 @@ describe('key rotation', () => {
     expect(() => parseRotationStatement(Buffer.from('{"format":"patchdisc-rotation/2"}'))).toThrow(/format/);
   });
 
+  it('parseRotationStatement() refuses any layout but the canonical bytes, as the kit verifiers do', () => {
+    const text = buildRotationStatement({ oldKeySha256: oldKey.keyId, newKeySha256: newKey.keyId, effective: EFFECTIVE }).toString('utf8');
+    const variants = [
+      JSON.stringify(JSON.parse(text)),
+      text.replace('\n}\n', '\n}'),
+      text.replace('\n}\n', '\n}\n\n'),
+      text.replace('  "format"', '   "format"'),
+      text.replace('.000Z', 'Z'),
+      text.replace(/("oldKeySha256": "\w+",\n)(\s+"newKeySha256": "\w+",\n)/, '$2$1'),
+      text.replace(/\n/g, '\r\n'),
+    ];
+    for (const v of variants) {
+      expect(v, 'variant differs from the canonical text').not.toBe(text);
+      expect(() => parseRotationStatement(Buffer.from(v)), v).toThrow(/not in the canonical layout/);
+    }
+  });
+
   it('verifyDisc() accepts a disc signed by the new key that carries a statement signed by the pinned and the new key', async () => {
     const dir = fresh();
     writeDiscFolder(dir, newKey);

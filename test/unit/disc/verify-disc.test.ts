@@ -1,4 +1,4 @@
-import { cpSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +19,6 @@ const MSU = 'updates/windows-10/KB50421234/windows10.0-kb50421234-x64.msu';
 describe('verifyDisc()', () => {
   const tmp = makeTempDir();
   let key: SigningKey;
-  let otherKey: SigningKey;
   let pinned: VerifyDiscOptions['certificate'];
   let good: string;
   let n = 0;
@@ -29,8 +28,6 @@ describe('verifyDisc()', () => {
     key = await loadSigningKey({ keyPath: g.keyPath, certPath: g.certPath, passphrase: PASSPHRASE });
     const cert = await loadCertificate(g.certPath);
     pinned = { publicKey: cert.publicKey, keyId: cert.keyId };
-    const o = await generateSigningKey({ name: 'Intruder', passphrase: PASSPHRASE, keyDir: join(tmp.dir, 'keys') });
-    otherKey = await loadSigningKey({ keyPath: o.keyPath, certPath: o.certPath, passphrase: PASSPHRASE });
     good = join(tmp.dir, 'good');
     writeDiscFolder(good, key);
   });
@@ -65,67 +62,6 @@ describe('verifyDisc()', () => {
     expect(result.checks.find((c) => c.name === 'hashes')?.detail).toBe('8 files hashed, all match');
   });
 
-  it('rejects a byte flipped in an update file', async () => {
-    const dir = copyOfGood();
-    const data = readFileSync(join(dir, MSU));
-    data[10] = (data[10] ?? 0) ^ 1;
-    writeFileSync(join(dir, MSU), data);
-    const result = await verify(dir);
-    expect(result.ok).toBe(false);
-    expect(failed(result)).toEqual(['hashes']);
-    expect(result.problems[0]).toContain(`${MSU} SHA-256 differs`);
-  });
-
-  it('rejects an extra file', async () => {
-    const dir = copyOfGood();
-    writeFileSync(join(dir, 'updates', 'autorun.inf'), '[autorun]\n');
-    const result = await verify(dir);
-    expect(failed(result)).toEqual(['file-set']);
-    expect(result.problems[0]).toContain('not listed updates/autorun.inf');
-  });
-
-  it('rejects a missing file', async () => {
-    const dir = copyOfGood();
-    rmSync(join(dir, MSU));
-    const result = await verify(dir);
-    expect(failed(result)).toEqual(['file-set']);
-    expect(result.problems[0]).toContain(`missing ${MSU}`);
-  });
-
-  it('rejects an edited SHA256SUMS', async () => {
-    const dir = copyOfGood();
-    const text = readFileSync(join(dir, 'SHA256SUMS'), 'utf8').replace('# sequence: 7', '# sequence: 9');
-    writeFileSync(join(dir, 'SHA256SUMS'), text);
-    const result = await verify(dir);
-    expect(failed(result)).toEqual(['sums-signature']);
-    expect(result.manifest).toBeUndefined();
-  });
-
-  it('rejects an edited MANIFEST.json (and does not parse it)', async () => {
-    const dir = copyOfGood();
-    writeFileSync(join(dir, 'MANIFEST.json'), readFileSync(join(dir, 'MANIFEST.json'), 'utf8').replace('"sequence": 7', '"sequence": 70'));
-    const result = await verify(dir);
-    expect(failed(result)).toEqual(['manifest-signature']);
-    expect(result.manifest).toBeUndefined();
-  });
-
-  it('rejects a signature taken from another disc', async () => {
-    const other = join(tmp.dir, 'other-disc');
-    writeDiscFolder(other, key, { overrides: { subscriberId: 'BETA-02' } });
-    const dir = copyOfGood();
-    cpSync(join(other, 'MANIFEST.json.sig'), join(dir, 'MANIFEST.json.sig'));
-    cpSync(join(other, 'SHA256SUMS.sig'), join(dir, 'SHA256SUMS.sig'));
-    const result = await verify(dir);
-    expect(failed(result)).toEqual(['manifest-signature', 'sums-signature']);
-  });
-
-  it('rejects a disc signed with another key', async () => {
-    const dir = join(tmp.dir, 'forged');
-    writeDiscFolder(dir, otherKey);
-    const result = await verify(dir);
-    expect(failed(result)).toEqual(['manifest-signature', 'sums-signature']);
-  });
-
   it('rejects an older or equal sequence (replay) but accepts the same disc checked again', async () => {
     expect(failed(await verify(good, { state: { lastSequence: 8 } }))).toEqual(['sequence']);
     expect(failed(await verify(good, { state: { lastSequence: 7, lastManifestSha256: 'c'.repeat(64) } }))).toEqual(['sequence']);
@@ -139,28 +75,13 @@ describe('verifyDisc()', () => {
     expect((await verify(dir, { state: { lastSequence: 7, lastManifestSha256: 'c'.repeat(64) } })).ok).toBe(true);
   });
 
-  it('rejects an expired disc', async () => {
+  it('rejects a disc at the very instant it expires', async () => {
     const result = await verify(good, { now: new Date('2026-11-16T08:00:00Z') });
     expect(failed(result)).toEqual(['expiry']);
     expect(result.problems[0]).toMatch(/^expired on 2026-11-16T08:00:00Z/);
   });
 
-  it("rejects another subscriber's disc", async () => {
-    const result = await verify(good, { subscriber: 'BETA-02' });
-    expect(failed(result)).toEqual(['subscriber']);
-    expect(result.problems[0]).toBe('disc is meant for ACME-01, not BETA-02');
-  });
-
-  it('rejects files of week 1 with metadata of week 2 (mix and match)', async () => {
-    const week41 = join(tmp.dir, 'week41');
-    const week42 = join(tmp.dir, 'week42');
-    writeDiscFolder(week41, key, { updates: sampleUpdates(41), overrides: { week: '2026-W41', sequence: 6 } });
-    writeDiscFolder(week42, key);
-    rmSync(join(week42, 'updates'), { recursive: true });
-    cpSync(join(week41, 'updates'), join(week42, 'updates'), { recursive: true });
-    expect(failed(await verify(week42))).toEqual(['file-set']);
-
-    // Same paths and sizes, other content: caught by the hashes.
+  it('rejects update files of another week at the same paths and sizes by their hashes', async () => {
     const samePaths = join(tmp.dir, 'same-paths');
     const renamed = new Map([...sampleUpdates(41).values()].map((data, i) => [[...sampleUpdates(42).keys()][i] ?? '', data]));
     writeDiscFolder(samePaths, key);
@@ -168,30 +89,6 @@ describe('verifyDisc()', () => {
     const mixed = await verify(samePaths);
     expect(failed(mixed)).toEqual(['hashes']);
     expect(mixed.problems[0]).toMatch(/^Damaged or altered: .*SHA-256 differs, .*SHA-256 differs/);
-  });
-
-  it('rejects a renamed file', async () => {
-    const dir = copyOfGood();
-    renameSync(join(dir, MSU), join(dir, MSU.replace('x64', 'x86')));
-    const result = await verify(dir);
-    expect(failed(result)).toEqual(['file-set']);
-    expect(result.problems[0]).toMatch(/missing .*x64\.msu; not listed .*x86\.msu/);
-  });
-
-  it('rejects a truncated file by its size without hashing it', async () => {
-    const dir = copyOfGood();
-    truncateSync(join(dir, MSU), 5);
-    const result = await verify(dir);
-    expect(failed(result)).toEqual(['sizes']);
-    expect(result.problems[0]).toContain(`${MSU} is 5 bytes, expected`);
-  });
-
-  it('rejects an empty signature file', async () => {
-    const dir = copyOfGood();
-    writeFileSync(join(dir, 'SHA256SUMS.sig'), '');
-    const result = await verify(dir);
-    expect(failed(result)).toEqual(['metadata']);
-    expect(result.problems[0]).toContain('SHA256SUMS.sig is 0 bytes, expected 384 bytes');
   });
 
   it('rejects a validly signed SHA256SUMS whose header disagrees with the manifest', async () => {
