@@ -39,6 +39,20 @@ function describe(err: unknown): string {
   return cause === undefined ? String(e.message ?? err) : `${e.message ?? 'error'} (${cause})`;
 }
 
+/** OpenSSL's certificate verification failures (node's err.code), on the error or its cause. */
+const TLS_CERTIFICATE_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_UNTRUSTED', 'CERT_REVOKED',
+  'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_SIGNATURE_FAILURE', 'INVALID_CA',
+]);
+
+function tlsFailure(err: unknown): string | undefined {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e !== undefined && e !== null && depth < 4; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'string' && TLS_CERTIFICATE_CODES.has(e.code)) return e.code;
+  }
+  return undefined;
+}
+
 function sizeMismatch(url: URL, expected: number, actual: number, what: string): PatchdiscError {
   return new PatchdiscError(
     'SIZE_MISMATCH',
@@ -183,6 +197,14 @@ export async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
     }
     if (timedOut === 'connect') throw retryable(url, `no answer within ${ctx.connectTimeoutMs} ms`, { timeout: 'connect' }, err);
     if (timedOut === 'stall') throw retryable(url, `no data for ${ctx.stallTimeoutMs} ms after byte ${partial.received}; resuming`, { timeout: 'stall' }, err);
+    const tls = tlsFailure(err);
+    if (tls !== undefined) {
+      // Retrying cannot make a certificate trusted: one clear error at once.
+      throw new PatchdiscError('NETWORK_ERROR', `Cannot download ${url.href}: the server's TLS certificate is not trusted (${tls}); a TLS-inspecting proxy or mirror needs its CA in NODE_EXTRA_CA_CERTS`, {
+        cause: err,
+        details: { url: url.href, tls },
+      });
+    }
     throw retryable(url, `${describe(err)} after byte ${partial.received}`, {}, err);
   } finally {
     clearTimeout(timer);
