@@ -13,7 +13,7 @@ import {
 } from './cab-format.ts';
 import type { CabFolderRecord, CabHeader } from './cab-format.ts';
 import type { CabSource } from './cab-source.ts';
-import { LzxDecoder } from './lzx.ts';
+import { LzxDecoder } from './lzx-decoder.ts';
 import { MszipDecoder } from './mszip.ts';
 
 export interface BlockDecoder {

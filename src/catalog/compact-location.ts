@@ -68,6 +68,17 @@ const SPACE = 0x20;
 const NON_ASCII = 0x80;
 const SHA1_HEX_CHARS = 2 * SHA1_BYTES;
 
+/** Byte classes of a URL on the fast path: one table lookup per byte in the common case. */
+const URL_PLAIN = 0;
+const URL_REFUSED = 1;
+const URL_SLASH = 2;
+const URL_DOT = 3;
+const URL_BYTE = new Uint8Array(256).map((_, b) => {
+  if (b < SPACE || b >= NON_ASCII || b === PERCENT || b === QUESTION || b === HASH || b === BACKSLASH) return URL_REFUSED;
+  if (b === SLASH) return URL_SLASH;
+  return b === DOT ? URL_DOT : URL_PLAIN;
+});
+
 /** True when `bytes[at..at+40)` are hex digits spelling `sha1` (lowercase hex), in any case. */
 function spellsSha1(bytes: Uint8Array, at: number, sha1: string): boolean {
   for (let i = 0; i < SHA1_HEX_CHARS; i += 1) {
@@ -88,6 +99,13 @@ function isSha1Suffix(bytes: Uint8Array, at: number): boolean {
   return true;
 }
 
+/** 1 when a `_<40 hex>` ends at `hexEnd` and spells `sha1`, -1 when it spells another, 0 when there is none. */
+function suffixSpells(bytes: Uint8Array, nameStart: number, hexEnd: number, sha1: string): number {
+  const at = hexEnd - SHA1_HEX_CHARS - 1;
+  if (at < nameStart || !isSha1Suffix(bytes, at)) return 0;
+  return spellsSha1(bytes, at + 1, sha1) ? 1 : -1;
+}
+
 /**
  * The location for the URL in `bytes[start..end)` when it is plain ASCII without `%`, `?` or `#`,
  * its last segment is a usable file name (file-location.ts fileNameFromUrl) and any `_<40 hex>`
@@ -97,10 +115,11 @@ export function compactLocation(sha1: string, bytes: Buffer, start: number, end:
   let slash = -1;
   let lastDot = -1;
   for (let i = start; i < end; i += 1) {
-    const b = bytes[i] as number;
-    if (b < SPACE || b >= NON_ASCII || b === PERCENT || b === QUESTION || b === HASH || b === BACKSLASH) return undefined;
-    if (b === SLASH) slash = i;
-    else if (b === DOT) {
+    const kind = URL_BYTE[bytes[i] as number] as number;
+    if (kind === URL_PLAIN) continue;
+    if (kind === URL_REFUSED) return undefined;
+    if (kind === URL_SLASH) slash = i;
+    else {
       if (lastDot === i - 1 && i - 1 > slash) return undefined; // ".." in the name
       lastDot = i;
     }
@@ -108,12 +127,7 @@ export function compactLocation(sha1: string, bytes: Buffer, start: number, end:
   if (slash < start || slash === end - 1) return undefined;
   // sha1FromFileName: the leftmost `_<40 hex>` that ends at the last dot of the name or at its end.
   const nameStart = slash + 1;
-  for (const hexEnd of lastDot > slash ? [lastDot, end] : [end]) {
-    const at = hexEnd - SHA1_HEX_CHARS - 1;
-    if (at >= nameStart && isSha1Suffix(bytes, at)) {
-      if (!spellsSha1(bytes, at + 1, sha1)) return undefined;
-      break;
-    }
-  }
+  const atDot = lastDot > slash ? suffixSpells(bytes, nameStart, lastDot, sha1) : 0;
+  if (atDot < 0 || (atDot === 0 && suffixSpells(bytes, nameStart, end, sha1) < 0)) return undefined;
   return new CompactLocation(sha1, bases.get(bytes, start, nameStart), bytes.toString('latin1', nameStart, end));
 }

@@ -14,6 +14,7 @@ import { PatchdiscError } from '../errors.ts';
 import { checkFileLocation, sha1FromFileId, type CheckedLocation } from './file-location.ts';
 import { compactLocation, sha1HexFromBase64Bytes } from './compact-location.ts';
 import { SharedStrings } from './xml-name-table.ts';
+import type { XmlAttributes } from './xml-attributes.ts';
 import { XmlTagScanner, type XmlName } from './xml-tag-scanner.ts';
 
 export const OFFLINE_SYNC_NS = 'http://schemas.microsoft.com/msus/2004/02/OfflineSync';
@@ -63,7 +64,7 @@ const DOCUMENT = -1;
 
 const bits = (...names: (typeof ELEMENTS)[number][]): number => names.reduce((m, n) => m | (1 << K[n]), 0);
 /** Allowed child elements per parent (FORMAT-NOTES §2), as bit sets over ELEMENTS. */
-const CHILDREN = new Map<number, number>([
+const CHILD_LIST: readonly (readonly [number, number])[] = [
   [DOCUMENT, bits('OfflineSyncPackage')],
   [K.OfflineSyncPackage, bits('Updates', 'FileLocations')],
   [K.Updates, bits('Update')],
@@ -78,9 +79,18 @@ const CHILDREN = new Map<number, number>([
   [K.EulaFiles, bits('File')],
   [K.File, bits('Language')],
   [K.FileLocations, bits('FileLocation')],
-]);
+];
+/** CHILD_LIST indexed by parent + 1 (the document is -1), 0 for an element without children. */
+const CHILDREN = new Int32Array(ELEMENTS.length + 1);
+for (const [parent, children] of CHILD_LIST) CHILDREN[parent + 1] = children;
 
 const EMPTY: readonly never[] = Object.freeze([]);
+
+/** An IsBundle that is true: `1`, or `true` in any letter case. */
+function isTrue(value: string): boolean {
+  return value === 'true' || value === '1' || (value.length === 4 && value.toLowerCase() === 'true');
+}
+
 export interface ParsePackageOptions {
   label?: string;
   signal?: AbortSignal;
@@ -108,12 +118,15 @@ export async function parsePackageXml(stream: Readable, options: ParsePackageOpt
 /** The package.xml model built from scanner events. */
 class PackageXmlReader {
   readonly scanner: XmlTagScanner;
+  private readonly attrs: XmlAttributes;
   private readonly result: PackageXml = { packageId: '', creationDate: '', updates: new Map(), locations: new Map(), rejectedLocations: new Map() };
   private readonly unknownSeen = new Map<string, number>();
   /** Open elements, and the known index of each (-1 inside an unknown element). */
   private readonly path: XmlName[] = [];
   private readonly kinds: number[] = [];
   private skipDepth = 0;
+  private lastUri = '';
+  private lastUriOurs = true;
   private sawRoot = false;
   private current: PackageUpdate | undefined;
   // The lists of the current update, copied at their exact length when it ends.
@@ -124,7 +137,8 @@ class PackageXmlReader {
   private readonly languages: string[] = [];
   private readonly lists: unknown[][] = [this.categories, this.supersededBy, this.bundledBy, this.payloadSha1s, this.languages];
   // Shared strings and records.
-  private readonly categoryByRawId = new Map<string, PackageCategory[]>();
+  /** Category records by type, then by GUID as written (both strings shared, see category()). */
+  private readonly categoryByType = new Map<string, Map<string, PackageCategory>>();
   private readonly languageByName = new Map<string, string>();
   private readonly strings = new Map<string, string>();
   private readonly languageLists = new Map<string, readonly string[]>();
@@ -136,6 +150,7 @@ class PackageXmlReader {
     private readonly warn: (warning: string) => void,
   ) {
     this.scanner = new XmlTagScanner({ knownNames: KNOWN_NAMES, label, onOpen: (name, uri) => this.open(name, uri), onClose: () => this.close() });
+    this.attrs = this.scanner.attributes;
   }
 
   finish(): PackageXml {
@@ -151,18 +166,18 @@ class PackageXmlReader {
   }
 
   private required(element: XmlName, attribute: Known): string {
-    return this.scanner.attribute(K[attribute]) ?? this.fail(`<${element.local}> has no ${attribute} attribute`);
+    return this.attrs.attribute(K[attribute]) ?? this.fail(`<${element.local}> has no ${attribute} attribute`);
   }
 
   /** A required attribute whose values repeat across the file. */
   private shared(element: XmlName, attribute: Known): string {
-    return this.scanner.sharedAttribute(K[attribute]) ?? this.fail(`<${element.local}> has no ${attribute} attribute`);
+    return this.attrs.sharedAttribute(K[attribute]) ?? this.fail(`<${element.local}> has no ${attribute} attribute`);
   }
 
   private integer(element: XmlName, attribute: Known): number {
-    const value = this.scanner.decimalAttribute(K[attribute]);
+    const value = this.attrs.decimalAttribute(K[attribute]);
     if (value === undefined) return this.fail(`<${element.local}> has no ${attribute} attribute`);
-    return value >= 0 ? value : this.fail(`<${element.local}> ${attribute}="${this.scanner.attribute(K[attribute])}" is not a non-negative integer`);
+    return value >= 0 ? value : this.fail(`<${element.local}> ${attribute}="${this.attrs.attribute(K[attribute])}" is not a non-negative integer`);
   }
 
   private open(name: XmlName, uri: string): void {
@@ -174,7 +189,7 @@ class PackageXmlReader {
       return;
     }
     const kind = name.known;
-    const known = (uri === '' || uri === OFFLINE_SYNC_NS) && kind >= 0 && kind < ELEMENTS.length && ((CHILDREN.get(parent) ?? 0) & (1 << kind)) !== 0;
+    const known = this.isOurNamespace(uri) && kind >= 0 && kind < ELEMENTS.length && ((CHILDREN[parent + 1] as number) & (1 << kind)) !== 0;
     if (!known) {
       if (parent === DOCUMENT) this.fail(`the root element is <${name.qname}> in namespace "${uri}", expected <OfflineSyncPackage>`);
       const key = `${this.path.slice(0, -1).map((n) => n.local).join('/')}/${name.qname}`;
@@ -187,14 +202,14 @@ class PackageXmlReader {
     switch (kind) {
       case K.OfflineSyncPackage:
         this.sawRoot = true;
-        this.result.packageId = this.scanner.attribute(K.PackageId) ?? '';
-        this.result.creationDate = this.scanner.attribute(K.CreationDate) ?? '';
+        this.result.packageId = this.attrs.attribute(K.PackageId) ?? '';
+        this.result.creationDate = this.attrs.attribute(K.CreationDate) ?? '';
         break;
       case K.Update:
         this.openUpdate(name);
         break;
       case K.Category:
-        if (this.current) this.categories.push(this.category(this.shared(name, 'Type'), this.required(name, 'Id')));
+        if (this.current) this.categories.push(this.category(this.shared(name, 'Type'), this.shared(name, 'Id')));
         break;
       case K.Revision:
         if (this.current) (parent === K.SupersededBy ? this.supersededBy : this.bundledBy).push(this.integer(name, 'Id'));
@@ -211,6 +226,14 @@ class PackageXmlReader {
       default:
         break;
     }
+  }
+
+  /** True for no namespace or OFFLINE_SYNC_NS; remembers the last URI, which is nearly always the same string. */
+  private isOurNamespace(uri: string): boolean {
+    if (uri === this.lastUri) return this.lastUriOurs;
+    this.lastUri = uri;
+    this.lastUriOurs = uri === '' || uri === OFFLINE_SYNC_NS;
+    return this.lastUriOurs;
   }
 
   private close(): void {
@@ -234,7 +257,10 @@ class PackageXmlReader {
   /** The children of one bundle follow each other and name the same bundle: they share one list. */
   private siblingBundledBy(): readonly number[] {
     const last = this.lastBundledBy;
-    if (last.length === this.bundledBy.length && last.every((r, i) => r === this.bundledBy[i])) return last;
+    const list = this.bundledBy;
+    let same = last.length === list.length;
+    for (let i = 0; same && i < list.length; i += 1) same = last[i] === list[i];
+    if (same) return last;
     this.lastBundledBy = Object.freeze(this.bundledBy.slice());
     return this.lastBundledBy;
   }
@@ -251,13 +277,13 @@ class PackageXmlReader {
 
   private openUpdate(name: XmlName): void {
     const revisionId = this.integer(name, 'RevisionId');
-    const isBundle = this.scanner.sharedAttribute(K.IsBundle);
+    const isBundle = this.attrs.sharedAttribute(K.IsBundle);
     this.current = {
       updateId: this.required(name, 'UpdateId').toLowerCase(),
       revisionId,
-      revisionNumber: this.scanner.decimalAttribute(K.RevisionNumber) === undefined ? 0 : this.integer(name, 'RevisionNumber'),
-      creationDate: this.scanner.attribute(K.CreationDate) ?? '',
-      isBundle: isBundle !== undefined && /^(true|1)$/i.test(isBundle),
+      revisionNumber: this.attrs.find(K.RevisionNumber) < 0 ? 0 : this.integer(name, 'RevisionNumber'),
+      creationDate: this.attrs.attribute(K.CreationDate) ?? '',
+      isBundle: isBundle !== undefined && isTrue(isBundle),
       categories: EMPTY,
       supersededBy: EMPTY,
       bundledBy: EMPTY,
@@ -271,16 +297,20 @@ class PackageXmlReader {
     if (this.result.updates.size === count) this.fail(`RevisionId ${revisionId} appears twice`, { revisionId });
   }
 
-  /** One shared record per (type, GUID as written). */
+  /**
+   * One shared record per (type, GUID as written). Both come from sharedAttribute(), so a pair seen
+   * before is found without allocating.
+   */
   private category(type: string, rawId: string): PackageCategory {
-    let list = this.categoryByRawId.get(rawId);
-    if (list === undefined) {
-      list = [];
-      this.categoryByRawId.set(rawId, list);
+    let byId = this.categoryByType.get(type);
+    if (byId === undefined) {
+      byId = new Map();
+      this.categoryByType.set(this.intern(type), byId);
     }
-    for (const c of list) if (c.type === type) return c;
+    const known = byId.get(rawId);
+    if (known !== undefined) return known;
     const made = Object.freeze({ type: this.intern(type), id: rawId.toLowerCase() });
-    list.push(made);
+    byId.set(rawId, made);
     return made;
   }
 
@@ -301,17 +331,17 @@ class PackageXmlReader {
 
   /** SHA-1 hex of a File or FileLocation Id, read from its bytes when it is plain base64. */
   private sha1(element: XmlName): string {
-    const scanner = this.scanner;
-    const fast = scanner.selectRaw(K.Id) ? sha1HexFromBase64Bytes(scanner.rawBytes, scanner.rawStart, scanner.rawEnd) : undefined;
+    const attrs = this.attrs;
+    const fast = attrs.selectRaw(K.Id) ? sha1HexFromBase64Bytes(attrs.data, attrs.rawStart, attrs.rawEnd) : undefined;
     return fast ?? sha1FromFileId(this.required(element, 'Id'));
   }
 
   private fileLocation(element: XmlName): void {
-    const scanner = this.scanner;
+    const attrs = this.attrs;
     const sha1 = this.sha1(element);
     // After sha1(): selectRaw() moves the one selected span.
-    if (scanner.selectRaw(K.Url)) {
-      const location = compactLocation(sha1, scanner.rawBytes, scanner.rawStart, scanner.rawEnd, this.urlBases);
+    if (attrs.selectRaw(K.Url)) {
+      const location = compactLocation(sha1, attrs.data, attrs.rawStart, attrs.rawEnd, this.urlBases);
       if (location !== undefined) {
         this.result.locations.set(sha1, location);
         return;

@@ -47,11 +47,14 @@ function sameBytes(bytes: Uint8Array, data: Uint8Array, start: number, end: numb
 
 export class NameTable {
   private readonly known: Map<string, number>;
+  /** How many known names there are: XmlName.known is below it. */
+  readonly knownCount: number;
   private readonly byHash = new Map<number, Entry>();
   private readonly recent: (Entry | undefined)[] = new Array<Entry | undefined>(RECENT_SLOTS).fill(undefined);
 
   constructor(knownNames: readonly string[]) {
     this.known = new Map(knownNames.map((n, i) => [n, i]));
+    this.knownCount = knownNames.length;
   }
 
   /** Index after the name starting at `start`, or `start` itself when no name starts there. */
@@ -115,9 +118,17 @@ function spells(text: string, data: Uint8Array, start: number, end: number): boo
  */
 export class SharedStrings {
   private readonly byHash = new Map<number, string>();
+  /** A direct-mapped cache in front of `byHash`: most values repeat the one read shortly before. */
+  private readonly recent: (string | undefined)[] = new Array<string | undefined>(RECENT_SLOTS).fill(undefined);
 
   /** The UTF-8 text `data[start..end)`. */
   get(data: Buffer, start: number, end: number): string {
+    const length = end - start;
+    // The slot mixes the length and bytes near the end, where repeated values (URL directories
+    // that differ in year and month, GUIDs) tend to differ; a miss only costs the hash below.
+    const slot = length < 2 ? 0 : (length * 131 + (data[end - 1] as number) * 31 + (data[end - 2] as number) * 7 + (data[start + (length >> 1)] as number)) & (RECENT_SLOTS - 1);
+    const recent = this.recent[slot];
+    if (recent !== undefined && spells(recent, data, start, end)) return recent;
     let hash = FNV_OFFSET;
     let ascii = true;
     for (let i = start; i < end; i += 1) {
@@ -127,9 +138,15 @@ export class SharedStrings {
     }
     if (!ascii) return data.toString('utf8', start, end);
     const known = this.byHash.get(hash);
-    if (known !== undefined && spells(known, data, start, end)) return known;
+    if (known !== undefined && spells(known, data, start, end)) {
+      this.recent[slot] = known;
+      return known;
+    }
     const value = data.toString('latin1', start, end);
-    if (known === undefined && this.byHash.size < MAX_SHARED_VALUES) this.byHash.set(hash, value);
+    if (known === undefined && this.byHash.size < MAX_SHARED_VALUES) {
+      this.byHash.set(hash, value);
+      this.recent[slot] = value;
+    }
     return value;
   }
 }

@@ -8,11 +8,22 @@ const AMP = 0x26;
 const SEMICOLON = 0x3b;
 const HASH = 0x23;
 const LOWER_X = 0x78;
+const GT = 0x3e;
+const RSQB = 0x5d;
+const TAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+const SPACE = 0x20;
 
 /** Longest reference worth reading (`&#x10FFFF;` with leading zeros still fits). */
 const MAX_REFERENCE_BYTES = 32;
 
 const PREDEFINED: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+/** True for a byte of the S production (XML 1.0 §2.3): space, tab, line feed, carriage return. */
+export function isXmlSpace(b: number): boolean {
+  return b === SPACE || b === TAB || b === LF || b === CR;
+}
 
 /** True for a code point matching the Char production (XML 1.0 §2.2). */
 export function isXmlChar(cp: number): boolean {
@@ -53,4 +64,25 @@ export function normalizeAttributeValue(raw: string): string {
     if (predefined !== undefined) return predefined;
     return String.fromCodePoint(ref.startsWith('#x') ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10));
   });
+}
+
+/**
+ * Checks the character data `bytes[start..end)` inside the root element: references (§4.1), no
+ * `]]>` (§2.4) and no control characters (§2.2). Returns the first error's index and reason.
+ */
+export function checkCharacterData(bytes: Uint8Array, start: number, end: number): { at: number; reason: string } | undefined {
+  for (let i = start; i < end; i += 1) {
+    const b = bytes[i] as number;
+    if (b > GT) continue;
+    if (b === AMP) {
+      const after = checkReference(bytes, i, end);
+      if (typeof after === 'string') return { at: i, reason: after };
+      i = after - 1;
+    } else if (b === GT && i >= start + 2 && bytes[i - 1] === RSQB && bytes[i - 2] === RSQB) {
+      return { at: i - 2, reason: '"]]>" in text' };
+    } else if (b < SPACE && b !== TAB && b !== LF && b !== CR) {
+      return { at: i, reason: `the control character 0x${b.toString(16)}` };
+    }
+  }
+  return undefined;
 }

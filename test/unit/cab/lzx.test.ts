@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isPatchdiscError } from '../../../src/errors.ts';
-import { LzxDecoder } from '../../../src/cab/lzx.ts';
+import { LzxDecoder } from '../../../src/cab/lzx-decoder.ts';
 import { LzxBitWriter, verbatimBlockW15, writeMatch } from './cab-builder.ts';
 
 function expectCorrupt(fn: () => unknown, pattern: RegExp): void {

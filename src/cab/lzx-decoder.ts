@@ -3,24 +3,31 @@
  * [MS-CAB] 2.5: one CFDATA block is one 32 KiB output frame, the bitstream is 16-bit little-endian
  * words read most-significant bit first, and the state persists across the frames of a folder).
  *
- * Hot path: `decodeCompressed` keeps the bit buffer in locals and decodes Huffman codes with a lookup
- * table; only codes longer than the table width take a slower path.
+ * This file reads the stream and block headers, the code lengths of the Huffman trees, uncompressed
+ * blocks and undoes E8 translation; the hot loop over literals and matches is decode-lzx-block.ts.
  */
-import { PatchdiscError } from '../errors.ts';
 import { ENTRY_LENGTH_BITS, ENTRY_LENGTH_MASK, ENTRY_LONG, HuffmanTree } from './huffman.ts';
+import {
+  ALIGNED_TABLE_BITS,
+  INPUT_PAD,
+  LENGTH_TABLE_BITS,
+  LZX_ALIGNED_SYMBOLS,
+  LZX_BLOCK_ALIGNED,
+  LZX_BLOCK_UNCOMPRESSED,
+  LZX_BLOCK_VERBATIM,
+  LZX_NUM_CHARS,
+  LZX_NUM_SECONDARY_LENGTHS,
+  MAIN_TABLE_BITS,
+  POSITION_SLOTS,
+  corrupt,
+  decodeLzxBlock,
+  type LzxBlockState,
+} from './decode-lzx-block.ts';
 
 export const LZX_FRAME_SIZE = 32_768;
-export const LZX_NUM_CHARS = 256;
-export const LZX_MIN_MATCH = 2;
-export const LZX_NUM_PRIMARY_LENGTHS = 7;
-export const LZX_NUM_SECONDARY_LENGTHS = 249;
 export const LZX_PRETREE_SYMBOLS = 20;
 export const LZX_PRETREE_LENGTH_BITS = 4;
-export const LZX_ALIGNED_SYMBOLS = 8;
 export const LZX_ALIGNED_LENGTH_BITS = 3;
-export const LZX_BLOCK_VERBATIM = 1;
-export const LZX_BLOCK_ALIGNED = 2;
-export const LZX_BLOCK_UNCOMPRESSED = 3;
 export const LZX_BLOCK_TYPE_BITS = 3;
 /** Uncompressed blocks carry R0, R1, R2 as three 32-bit little-endian values. */
 export const LZX_UNCOMPRESSED_HEADER_SIZE = 12;
@@ -28,55 +35,39 @@ export const LZX_UNCOMPRESSED_HEADER_SIZE = 12;
 export const LZX_E8_MAX_FRAMES = 32_768;
 export const LZX_E8_MIN_FRAME = 10;
 const E8_OPCODE = 0xe8;
-
-/** Position slots per window size 2^15 .. 2^21 ([MS-PATCH] 2.2.2). */
-const POSITION_SLOTS: Readonly<Record<number, number>> = { 15: 30, 16: 32, 17: 34, 18: 36, 19: 38, 20: 42, 21: 50 };
-const MAX_SLOTS = 50;
-const EXTRA_BITS = new Uint8Array(MAX_SLOTS);
-const POSITION_BASE = new Int32Array(MAX_SLOTS + 1);
-for (let i = 0; i < MAX_SLOTS; i++) {
-  EXTRA_BITS[i] = i < 4 ? 0 : Math.min((i >> 1) - 1, 17);
-  POSITION_BASE[i + 1] = POSITION_BASE[i]! + (1 << EXTRA_BITS[i]!);
-}
-
-const MAIN_TABLE_BITS = 12;
-const LENGTH_TABLE_BITS = 10;
 const PRETREE_TABLE_BITS = 8;
-const ALIGNED_TABLE_BITS = 7;
-/** Zero bytes appended to each input so the bit reader may look ahead without bounds checks. */
-const INPUT_PAD = 16;
 
-function corrupt(state: string): PatchdiscError {
-  return new PatchdiscError('CAB_CORRUPT', `Cannot decode LZX: ${state}`);
-}
-
-export class LzxDecoder {
+/**
+ * Decodes the frames of one folder in order. The LzxBlockState fields are public only for
+ * decodeLzxBlock(); nothing else should touch them.
+ */
+export class LzxDecoder implements LzxBlockState {
   readonly windowSize: number;
-  private readonly window: Uint8Array;
-  private readonly mainTree: HuffmanTree;
-  private readonly lengthTree = new HuffmanTree(LZX_NUM_SECONDARY_LENGTHS, LENGTH_TABLE_BITS);
-  private readonly alignedTree = new HuffmanTree(LZX_ALIGNED_SYMBOLS, ALIGNED_TABLE_BITS);
+  readonly window: Uint8Array;
+  readonly mainTree: HuffmanTree;
+  readonly lengthTree = new HuffmanTree(LZX_NUM_SECONDARY_LENGTHS, LENGTH_TABLE_BITS);
+  readonly alignedTree = new HuffmanTree(LZX_ALIGNED_SYMBOLS, ALIGNED_TABLE_BITS);
   private readonly preTree = new HuffmanTree(LZX_PRETREE_SYMBOLS, PRETREE_TABLE_BITS);
   /** Window write position, and where the next output frame begins. */
-  private pos = 0;
-  private frameStart = 0;
+  pos = 0;
+  frameStart = 0;
   /** Output bytes of all previous frames (the E8 position and the match-distance limit). */
-  private outputOffset = 0;
+  outputOffset = 0;
   private frameIndex = 0;
-  private r0 = 1;
-  private r1 = 1;
-  private r2 = 1;
+  r0 = 1;
+  r1 = 1;
+  r2 = 1;
   private streamHeaderRead = false;
   private e8FileSize = 0;
-  private blockType = 0;
+  blockType = 0;
   private blockLength = 0;
-  private blockRemaining = 0;
+  blockRemaining = 0;
   // Bit reader over the current frame's input.
-  private input = new Uint8Array(INPUT_PAD + 2);
-  private inLen = 0;
-  private inPos = 0;
-  private bitBuf = 0;
-  private bitCount = 0;
+  input = new Uint8Array(INPUT_PAD + 2);
+  inLen = 0;
+  inPos = 0;
+  bitBuf = 0;
+  bitCount = 0;
 
   constructor(readonly windowBits: number) {
     const slots = POSITION_SLOTS[windowBits];
@@ -104,7 +95,7 @@ export class LzxDecoder {
     while (this.pos < frameEnd) {
       if (this.blockRemaining === 0) this.readBlockHeader();
       const want = Math.min(this.blockRemaining, frameEnd - this.pos);
-      const produced = this.blockType === LZX_BLOCK_UNCOMPRESSED ? this.copyUncompressed(want) : this.decodeCompressed(want);
+      const produced = this.blockType === LZX_BLOCK_UNCOMPRESSED ? this.copyUncompressed(want) : decodeLzxBlock(this, want);
       this.blockRemaining -= produced;
     }
     if (this.inPos * 8 - this.bitCount > this.inLen * 8) throw corrupt('the frame reads past the end of its data');
@@ -243,146 +234,6 @@ export class LzxDecoder {
     // An odd-length uncompressed block is followed by one padding byte; the next header is byte-aligned.
     if (want === this.blockRemaining && (this.blockLength & 1) === 1 && this.inPos < this.inLen) this.inPos++;
     return want;
-  }
-
-  /**
-   * Decode literals and matches of a verbatim or aligned block until at least `want` bytes are out.
-   * The last match may run past `want` (into the next frame) but never past the block or the window.
-   */
-  private decodeCompressed(want: number): number {
-    const win = this.window;
-    const windowSize = this.windowSize;
-    const input = this.input;
-    const inLimit = this.inLen + INPUT_PAD;
-    const aligned = this.blockType === LZX_BLOCK_ALIGNED;
-    const mainTree = this.mainTree;
-    const mainTable = mainTree.table;
-    const lengthTree = this.lengthTree;
-    const lengthTable = lengthTree.table;
-    const alignedTable = this.alignedTree.table;
-    const mainShiftMask = (1 << MAIN_TABLE_BITS) - 1;
-    const lengthMask = (1 << LENGTH_TABLE_BITS) - 1;
-    const alignedMask = (1 << ALIGNED_TABLE_BITS) - 1;
-    const start = this.pos;
-    const target = start + want;
-    const blockEnd = Math.min(start + this.blockRemaining, windowSize);
-    // Bytes written before window position 0 of this pass: a match may reach no further back.
-    const historyBase = this.outputOffset - this.frameStart;
-    let pos = start;
-    let bitBuf = this.bitBuf;
-    let bitCount = this.bitCount;
-    let inPos = this.inPos;
-    let r0 = this.r0;
-    let r1 = this.r1;
-    let r2 = this.r2;
-    try {
-      while (pos < target) {
-        while (bitCount <= 16) {
-          if (inPos >= inLimit) throw corrupt('the data ends in the middle of the frame');
-          bitBuf = (bitBuf << 16) | input[inPos]! | (input[inPos + 1]! << 8);
-          inPos += 2;
-          bitCount += 16;
-        }
-        let entry = mainTable[(bitBuf >>> (bitCount - MAIN_TABLE_BITS)) & mainShiftMask]!;
-        if (entry === ENTRY_LONG) entry = mainTree.decodeLong(bitBuf, bitCount);
-        if (entry <= 0) throw corrupt('invalid main tree code');
-        bitCount -= entry & ENTRY_LENGTH_MASK;
-        let symbol = entry >>> ENTRY_LENGTH_BITS;
-        if (symbol < LZX_NUM_CHARS) {
-          win[pos++] = symbol;
-          continue;
-        }
-        symbol -= LZX_NUM_CHARS;
-        let length = symbol & LZX_NUM_PRIMARY_LENGTHS;
-        const slot = symbol >>> 3;
-        if (length === LZX_NUM_PRIMARY_LENGTHS) {
-          while (bitCount <= 16) {
-            if (inPos >= inLimit) throw corrupt('the data ends in the middle of the frame');
-            bitBuf = (bitBuf << 16) | input[inPos]! | (input[inPos + 1]! << 8);
-            inPos += 2;
-            bitCount += 16;
-          }
-          let le = lengthTable[(bitBuf >>> (bitCount - LENGTH_TABLE_BITS)) & lengthMask]!;
-          if (le === ENTRY_LONG) le = lengthTree.decodeLong(bitBuf, bitCount);
-          if (le <= 0) throw corrupt('invalid length tree code');
-          bitCount -= le & ENTRY_LENGTH_MASK;
-          length += le >>> ENTRY_LENGTH_BITS;
-        }
-        length += LZX_MIN_MATCH;
-        let offset: number;
-        if (slot > 2) {
-          const extra = EXTRA_BITS[slot]!;
-          while (bitCount <= 16) {
-            if (inPos >= inLimit) throw corrupt('the data ends in the middle of the frame');
-            bitBuf = (bitBuf << 16) | input[inPos]! | (input[inPos + 1]! << 8);
-            inPos += 2;
-            bitCount += 16;
-          }
-          // Offsets are stored plus 2 ([MS-PATCH] 2.2.1: formatted offset = real offset + 2).
-          offset = POSITION_BASE[slot]! - 2;
-          if (aligned && extra >= 3) {
-            const verbatimBits = extra - 3;
-            if (verbatimBits > 0) {
-              bitCount -= verbatimBits;
-              offset += ((bitBuf >>> bitCount) & ((1 << verbatimBits) - 1)) << 3;
-              while (bitCount <= 16) {
-                if (inPos >= inLimit) throw corrupt('the data ends in the middle of the frame');
-                bitBuf = (bitBuf << 16) | input[inPos]! | (input[inPos + 1]! << 8);
-                inPos += 2;
-                bitCount += 16;
-              }
-            }
-            const ae = alignedTable[(bitBuf >>> (bitCount - ALIGNED_TABLE_BITS)) & alignedMask]!;
-            if (ae <= 0) throw corrupt('invalid aligned offset code');
-            bitCount -= ae & ENTRY_LENGTH_MASK;
-            offset += ae >>> ENTRY_LENGTH_BITS;
-          } else if (extra > 0) {
-            bitCount -= extra;
-            offset += (bitBuf >>> bitCount) & ((1 << extra) - 1);
-          }
-          r2 = r1;
-          r1 = r0;
-          r0 = offset;
-        } else if (slot === 0) {
-          offset = r0;
-        } else if (slot === 1) {
-          offset = r1;
-          r1 = r0;
-          r0 = offset;
-        } else {
-          offset = r2;
-          r2 = r0;
-          r0 = offset;
-        }
-        if (offset <= 0 || offset > historyBase + pos || offset > windowSize) {
-          throw corrupt(`match distance ${offset} reaches before the start of the data`);
-        }
-        if (pos + length > blockEnd) throw corrupt('match runs past the end of its block or the window');
-        let src = pos - offset;
-        if (src < 0) src += windowSize;
-        if (offset >= length && src + length <= windowSize && length > 32) {
-          win.copyWithin(pos, src, src + length);
-          pos += length;
-        } else if (src + length <= windowSize) {
-          const end = pos + length;
-          while (pos < end) win[pos++] = win[src++]!;
-        } else {
-          for (let k = 0; k < length; k++) {
-            win[pos++] = win[src++]!;
-            if (src === windowSize) src = 0;
-          }
-        }
-      }
-    } finally {
-      this.bitBuf = bitBuf;
-      this.bitCount = bitCount;
-      this.inPos = inPos;
-      this.r0 = r0;
-      this.r1 = r1;
-      this.r2 = r2;
-      this.pos = pos;
-    }
-    return pos - start;
   }
 
   /** Undo the encoder's E8 (x86 CALL) translation on one output frame ([MS-PATCH] 2.4). */
