@@ -3,18 +3,16 @@ import type { PipelineDefinition } from '../config/pipeline-schema.ts';
 import { PatchdiscError } from '../errors.ts';
 import { completeStage, finishBuild, getStageOutput, startBuild } from '../ledger/builds.ts';
 import { getSnapshot } from '../ledger/catalog-snapshots.ts';
-import { catalogChanges } from './catalog-changes.ts';
 import { missingPrices, setPrice } from '../ledger/prices.ts';
-import { recordWeek } from '../ledger/record-week.ts';
 import type { BuildContext } from './build-context.ts';
-import { loadBuildKey } from './load-build-key.ts';
-import { buildReport, type PipelineReport, type WeekReport } from './report.ts';
+import type { loadBuildKey } from './load-build-key.ts';
+import type { PipelineReport, WeekReport } from './report.ts';
 import { acquireRunLock } from './run-lock.ts';
-import { fetchStage, type FetchOutput } from './stage-fetch.ts';
-import { masterStage, type MasterOutput } from './stage-master.ts';
-import { planStage, type PlanOutput } from './stage-plan.ts';
-import { selectStage, type SelectOutput } from './stage-select.ts';
-import { syncCatalog } from './stage-sync.ts';
+import type { FetchOutput } from './stage-fetch.ts';
+import type { MasterOutput } from './stage-master.ts';
+import type { PlanOutput } from './stage-plan.ts';
+import type { SelectOutput } from './stage-select.ts';
+import type { syncCatalog } from './stage-sync.ts';
 import { weekMonday } from './week.ts';
 
 interface BuildState {
@@ -33,7 +31,8 @@ interface BuildState {
 /**
  * One weekly build of `ctx.pipelines` for `week`: sync → select → fetch → plan → master → record →
  * report, each stage's output persisted so a rerun after a crash continues where it stopped. A week
- * whose builds are all done is answered from the ledger alone ("up to date"), without the network.
+ * whose builds are all done is answered from the ledger alone ("up to date"), without the network;
+ * each stage's module is loaded when the stage runs, so that answer does not load them either.
  */
 export async function runWeek(ctx: BuildContext, week: string): Promise<WeekReport> {
   if (ctx.pipelines.length === 0) {
@@ -58,11 +57,11 @@ export async function runWeek(ctx: BuildContext, week: string): Promise<WeekRepo
     const sequenceBase = new Map<number, { sequence: number; manifestSha256: string | null }>();
     for (const s of states) {
       const name = s.pipeline.name;
-      s.select = await stage(ctx, s, 'select', () => selectStage(ctx, s.pipeline, week, s.snapshotId!, s.snapshot!));
+      s.select = await stage(ctx, s, 'select', async () => (await import('./stage-select.ts')).selectStage(ctx, s.pipeline, week, s.snapshotId!, s.snapshot!));
       const updates = updatesOf(s.snapshot!, s.select.subscribers.flatMap((x) => x.revisionIds));
       // An update the catalog cannot fully locate is reported by the plan; none of its files are fetched.
-      s.fetch = await stage(ctx, s, 'fetch', () => fetchStage(ctx, [...updates.values()].filter((u) => u.unavailable === undefined)));
-      s.plan = await stage(ctx, s, 'plan', () => planStage(ctx, s.pipeline, week, s.select!, updates, s.fetch!, sequenceBase));
+      s.fetch = await stage(ctx, s, 'fetch', async () => (await import('./stage-fetch.ts')).fetchStage(ctx, [...updates.values()].filter((u) => u.unavailable === undefined)));
+      s.plan = await stage(ctx, s, 'plan', async () => (await import('./stage-plan.ts')).planStage(ctx, s.pipeline, week, s.select!, updates, s.fetch!, sequenceBase));
       for (const set of s.plan.sets) sequenceBase.set(set.subscriberId, { sequence: set.sequence, manifestSha256: null });
       ctx.events.log('info', `${name}: ${s.plan.sets.length} disc sets planned`);
     }
@@ -75,14 +74,14 @@ export async function runWeek(ctx: BuildContext, week: string): Promise<WeekRepo
     let key: Awaited<ReturnType<typeof loadBuildKey>> | undefined;
     for (const s of states) {
       s.master = await stage(ctx, s, 'master', async () => {
-        key ??= await loadBuildKey(ctx);
-        return masterStage(ctx, s.plan!.sets, week, key);
+        key ??= await (await import('./load-build-key.ts')).loadBuildKey(ctx);
+        return (await import('./stage-master.ts')).masterStage(ctx, s.plan!.sets, week, key);
       });
     }
     await runRecord(ctx, states, week);
     for (const s of states) {
       const report = await stage(ctx, s, 'report', async () =>
-        buildReport(
+        (await import('./report.ts')).buildReport(
           s.pipeline,
           s.buildId,
           s.changed ?? false,
@@ -92,7 +91,7 @@ export async function runWeek(ctx: BuildContext, week: string): Promise<WeekRepo
           s.plan!,
           s.master!,
           s.shipments ?? [],
-          await catalogChanges(ctx, s.pipeline.name, week, s.snapshot!, s.select!),
+          await (await import('./catalog-changes.ts')).catalogChanges(ctx, s.pipeline.name, week, s.snapshot!, s.select!),
         ),
       );
       reports.push(report);
@@ -142,7 +141,7 @@ async function runSync(ctx: BuildContext, states: BuildState[]): Promise<void> {
       continue;
     }
     ctx.events.stage?.(s.pipeline.name, 'sync', 'start');
-    fresh ??= await syncCatalog(ctx);
+    fresh ??= await (await import('./stage-sync.ts')).syncCatalog(ctx);
     Object.assign(s, { snapshotId: fresh.snapshotId, snapshot: fresh.snapshot, changed: fresh.changed });
     await completeStage(ctx.ledger, s.buildId, 'sync', { snapshotId: fresh.snapshotId, changed: fresh.changed }, ctx.now());
     ctx.events.stage?.(s.pipeline.name, 'sync', 'done');
@@ -173,7 +172,7 @@ async function runRecord(ctx: BuildContext, states: BuildState[], week: string):
       };
     }),
   );
-  const result = await recordWeek(ctx.ledger, { week, buildId: pending[0]!.buildId, now: ctx.now(), sets });
+  const result = await (await import('../ledger/record-week.ts')).recordWeek(ctx.ledger, { week, buildId: pending[0]!.buildId, now: ctx.now(), sets });
   for (const s of pending) {
     const codes = new Set(s.plan!.sets.map((x) => x.code));
     s.shipments = result.shipments.filter((x) => codes.has(x.subscriberCode));

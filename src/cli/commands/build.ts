@@ -1,7 +1,6 @@
 import { pickPipelines } from '../../config/load-config.ts';
 import type { BuildContext } from '../../pipeline/build-context.ts';
 import { formatWeekReport, type WeekReport } from '../../pipeline/report.ts';
-import { previewWeek } from '../../pipeline/preview-week.ts';
 import { runWeek } from '../../pipeline/run-week.ts';
 import { parseWeek, weekOf } from '../../pipeline/week.ts';
 import type { CliIo, GlobalOptions } from '../cli-io.ts';
@@ -35,6 +34,7 @@ export async function buildCommand(opts: BuildCommandOptions, io: CliIo): Promis
     const week = opts.week ?? weekOf(new Date(), ws.config.timeZone);
     parseWeek(week);
     if (opts.dryRun) {
+      const { previewWeek } = await import('../../pipeline/preview-week.ts');
       const preview = await previewWeek(buildContextOf(ws, io, opts.pipeline ?? []), week);
       if (ws.reporter.json) ws.reporter.result(preview);
       else for (const l of preview.lines) ws.reporter.line(l);
