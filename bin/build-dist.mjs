@@ -4,7 +4,7 @@
 //   node bin/build-dist.mjs              (npm run build: fails on a compile error)
 //   node bin/build-dist.mjs --optional   (npm's prepare hook: on failure the CLI keeps running from src/)
 import { spawnSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { FINGERPRINT_FILE, srcFingerprint } from './src-fingerprint.mjs';
@@ -29,13 +29,26 @@ try {
   giveUp('typescript is not installed (npm install installs it)');
 }
 const before = srcFingerprint(join(root, 'src'));
-// A clean build: files of removed sources must not linger.
-rmSync(dist, { recursive: true, force: true });
-const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+// Compiled beside dist/ and swapped in whole, so a patchdisc command running meanwhile never meets a
+// half-written dist/; a clean build, so files of removed sources do not linger.
+const next = join(root, `dist.building-${process.pid}`);
+const old = join(root, `dist.old-${process.pid}`);
+rmSync(next, { recursive: true, force: true });
+const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', next], { stdio: 'inherit' });
 if (r.status !== 0) {
-  rmSync(dist, { recursive: true, force: true });
+  rmSync(next, { recursive: true, force: true });
   giveUp(`tsc exited with ${r.status ?? r.signal}`);
 }
-// Sources edited while tsc ran: leave no fingerprint, so the CLI keeps running from src/.
-if (srcFingerprint(join(root, 'src')) !== before) giveUp('src/ changed while compiling; run npm run build again');
-writeFileSync(join(dist, FINGERPRINT_FILE), `${before}\n`);
+// Sources edited while tsc ran: no fingerprint, so the CLI keeps running from src/.
+if (srcFingerprint(join(root, 'src')) !== before) {
+  rmSync(next, { recursive: true, force: true });
+  giveUp('src/ changed while compiling; run npm run build again');
+}
+writeFileSync(join(next, FINGERPRINT_FILE), `${before}\n`);
+try {
+  renameSync(dist, old);
+} catch (err) {
+  if (err.code !== 'ENOENT') throw err;
+}
+renameSync(next, dist);
+rmSync(old, { recursive: true, force: true });
