@@ -34,7 +34,14 @@ export function parseYamlText<S extends z.ZodType>(text: string, label: string, 
       details: { file: label, line },
     });
   }
-  const data: unknown = doc.toJS() ?? {};
+  let data: unknown;
+  try {
+    data = doc.toJS() ?? {};
+  } catch (cause) {
+    // The parser reports syntax; resolving the document can still fail (an alias with no anchor
+    // before it, too many aliases expanded).
+    throw new PatchdiscError('CONFIG_INVALID', `Cannot load ${label}: ${(cause as Error).message.split('\n')[0]}`, { cause, details: { file: label } });
+  }
   const result = schema.safeParse(data);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;

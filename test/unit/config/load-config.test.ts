@@ -60,6 +60,19 @@ describe('loadConfig()', () => {
     expect(syntax.code).toBe('CONFIG_INVALID');
     expect(syntax.message).toMatch(/line \d+/);
   });
+
+  it('refuses an alias with no anchor before it, and an alias bomb, as CONFIG_INVALID (found by the fuzzer)', async () => {
+    const dir = temp();
+    // Each level lists the previous one ten times: 10^13 nodes once expanded.
+    const levels = 'abcdefghijklm';
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...[...levels.slice(1)].map((c, i) => `${c}: &${c} [${Array<string>(10).fill(`*${levels[i]}`).join(', ')}]`)];
+    for (const text of ['vendor: *nowhere\n', 'allowHosts: [*a]\nx: &a y\n', `${bomb.join('\n')}\n`]) {
+      writeFileSync(join(dir, 'patchdisc.yaml'), text);
+      const f = await failure(loadConfig(dir));
+      expect(f.code, text.slice(0, 40)).toBe('CONFIG_INVALID');
+      expect(f.message).toContain(join(dir, 'patchdisc.yaml'));
+    }
+  });
 });
 
 describe('loadPipelines()', () => {
