@@ -26,7 +26,8 @@ export async function loadYamlFile<S extends z.ZodType>(path: string, schema: S)
 /** Validates YAML text; `label` names the source in messages. */
 export function parseYamlText<S extends z.ZodType>(text: string, label: string, schema: S): z.output<S> {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // logLevel 'error': the library would print its warnings to stderr itself (e.g. a map used as a key).
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
   const firstError = doc.errors[0];
   if (firstError) {
     const line = firstError.linePos?.[0]?.line ?? lineCounter.linePos(firstError.pos[0]).line;

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig, loadPipelines } from '../../../src/config/load-config.ts';
 import { isPatchdiscError } from '../../../src/errors.ts';
 import { main } from '../../../src/cli/main.ts';
+import { runCli } from '../../helpers/run-cli.ts';
 import { makeTempDir } from '../../helpers/tools.ts';
 
 const dirs: (() => void)[] = [];
@@ -72,6 +73,16 @@ describe('loadConfig()', () => {
       expect(f.code, text.slice(0, 40)).toBe('CONFIG_INVALID');
       expect(f.message).toContain(join(dir, 'patchdisc.yaml'));
     }
+  });
+});
+
+describe('a map used as a key', () => {
+  it('is one CONFIG_INVALID line from the CLI, without the YAML library printing a warning', async () => {
+    const dir = temp();
+    writeFileSync(join(dir, 'patchdisc.yaml'), '? [a, b]\n: c\n');
+    const r = await runCli(['status', '--data', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^patchdisc: Cannot load .*patchdisc\.yaml: /)]);
   });
 });
 
