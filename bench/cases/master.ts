@@ -132,7 +132,7 @@ export const benchCase: BenchCase = {
         notes: [
           `${tree.files.length} files; ours also computes the image SHA-256 while writing, the references do not`,
           // Both ratios are printed; the verdict stays against plain genisoimage, as the goal reads.
-          'ours fsyncs the image before renaming it into place (a disc image must be durable); genisoimage, xorriso and cp -r ' +
+          'ours fsyncs the image before renaming it into place (a disc image must be durable); genisoimage and cp -r ' +
             'return with it still in the page cache, so the verdict (vs plain genisoimage) charges ours for the disk write they skip; ' +
             `"genisoimage + fsync" runs \`sync FILE\` after it: ours/that = ${rSynced === undefined ? 'n/a' : `${rSynced.toFixed(2)}×`}`,
           `like for like without the flush ("ours, no fsync" = \`iso build --no-fsync\`): ours/genisoimage = ${rNoFsync === undefined ? 'n/a' : `${rNoFsync.toFixed(2)}×`}`,
