@@ -7,7 +7,7 @@
 import type { CatalogFile, CatalogSnapshot, CatalogUpdate } from './snapshot.ts';
 import type { FragmentRequest } from './detail-cabinets.ts';
 import { parseExtendedFragment, parseLocalizedTitle, type ExtendedProperties, type FragmentFile } from './detail-fragments.ts';
-import type { PackageUpdate, PackageXml } from './parse-package-xml.ts';
+import type { PackageUpdate, PackageXml } from './package-xml.ts';
 
 const CATEGORY_LANGUAGE = 'en';
 

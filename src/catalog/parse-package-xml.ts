@@ -11,78 +11,13 @@
  */
 import type { Readable } from 'node:stream';
 import { PatchdiscError } from '../errors.ts';
-import { checkFileLocation, sha1FromFileId, type CheckedLocation } from './file-location.ts';
+import { checkFileLocation, sha1FromFileId } from './file-location.ts';
 import { compactLocation, sha1HexFromBase64Bytes } from './compact-location.ts';
 import { SharedStrings } from './xml-name-table.ts';
 import type { XmlAttributes } from './xml-attributes.ts';
+import { CHILDREN, DOCUMENT, ELEMENTS, K, KNOWN_NAMES, type Known } from './package-xml-grammar.ts';
+import { OFFLINE_SYNC_NS, type PackageCategory, type PackageUpdate, type PackageXml } from './package-xml.ts';
 import { XmlTagScanner, type XmlName } from './xml-tag-scanner.ts';
-
-export const OFFLINE_SYNC_NS = 'http://schemas.microsoft.com/msus/2004/02/OfflineSync';
-
-export interface PackageCategory {
-  readonly type: string;
-  /** Lowercase GUID. */
-  readonly id: string;
-}
-
-export interface PackageUpdate {
-  updateId: string;
-  revisionId: number;
-  revisionNumber: number;
-  creationDate: string;
-  isBundle: boolean;
-  /** Shared between updates: never modify. */
-  categories: readonly PackageCategory[];
-  supersededBy: readonly number[];
-  bundledBy: readonly number[];
-  /** SHA-1 hex of PayloadFiles/File@Id. */
-  payloadSha1s: readonly string[];
-  languages: readonly string[];
-}
-
-export interface PackageXml {
-  packageId: string;
-  creationDate: string;
-  updates: Map<number, PackageUpdate>;
-  /** Usable locations by SHA-1 hex. */
-  locations: Map<string, CheckedLocation>;
-  /** Locations dropped for an unusable file name, by SHA-1 hex, with the reason. */
-  rejectedLocations: Map<string, string>;
-}
-
-/** Element local names first (their index is a bit in CHILDREN), then attribute names. */
-const ELEMENTS = [
-  'OfflineSyncPackage', 'Updates', 'Update', 'Categories', 'Category', 'SupersededBy', 'BundledBy', 'Revision', 'PayloadFiles',
-  'File', 'Prerequisites', 'UpdateId', 'Or', 'Languages', 'Language', 'EulaFiles', 'FileLocations', 'FileLocation',
-] as const;
-const ATTRIBUTES = ['PackageId', 'CreationDate', 'RevisionId', 'RevisionNumber', 'IsBundle', 'Type', 'Id', 'Name', 'Url'] as const;
-type Known = (typeof ELEMENTS)[number] | (typeof ATTRIBUTES)[number];
-const KNOWN_NAMES: readonly Known[] = [...ELEMENTS, ...ATTRIBUTES.filter((a) => !(ELEMENTS as readonly string[]).includes(a))];
-const K = Object.fromEntries(KNOWN_NAMES.map((n, i) => [n, i])) as Record<Known, number>;
-/** The parent index of the document level. */
-const DOCUMENT = -1;
-
-const bits = (...names: (typeof ELEMENTS)[number][]): number => names.reduce((m, n) => m | (1 << K[n]), 0);
-/** Allowed child elements per parent (FORMAT-NOTES §2), as bit sets over ELEMENTS. */
-const CHILD_LIST: readonly (readonly [number, number])[] = [
-  [DOCUMENT, bits('OfflineSyncPackage')],
-  [K.OfflineSyncPackage, bits('Updates', 'FileLocations')],
-  [K.Updates, bits('Update')],
-  [K.Update, bits('Categories', 'SupersededBy', 'BundledBy', 'PayloadFiles', 'Prerequisites', 'Languages', 'EulaFiles')],
-  [K.Categories, bits('Category')],
-  [K.SupersededBy, bits('Revision')],
-  [K.BundledBy, bits('Revision')],
-  [K.PayloadFiles, bits('File')],
-  [K.Prerequisites, bits('UpdateId', 'Or')],
-  [K.Or, bits('UpdateId')],
-  [K.Languages, bits('Language')],
-  [K.EulaFiles, bits('File')],
-  [K.File, bits('Language')],
-  [K.FileLocations, bits('FileLocation')],
-];
-/** CHILD_LIST indexed by parent + 1 (the document is -1), 0 for an element without children. */
-const CHILDREN = new Int32Array(ELEMENTS.length + 1);
-for (const [parent, children] of CHILD_LIST) CHILDREN[parent + 1] = children;
 
 const EMPTY: readonly never[] = Object.freeze([]);
 

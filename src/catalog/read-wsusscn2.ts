@@ -7,7 +7,8 @@ import { PatchdiscError } from '../errors.ts';
 import { openCabinet, type Cabinet } from '../cab/open-cabinet.ts';
 import { buildSnapshot, snapshotFragmentRequests } from './build-snapshot.ts';
 import { parseIndexXml, readDetailFragments } from './detail-cabinets.ts';
-import { parsePackageXml, type PackageXml } from './parse-package-xml.ts';
+import type { PackageXml } from './package-xml.ts';
+import { parsePackageXml } from './parse-package-xml.ts';
 import type { CatalogSnapshot } from './snapshot.ts';
 import { decodeXmlBytes } from './xml-fragment.ts';
 

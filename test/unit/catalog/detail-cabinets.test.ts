@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import type { Cabinet } from '../../../src/cab/open-cabinet.ts';
 import { writeCabinet } from '../../../src/cab/write-cabinet.ts';
 import { detailCabinetFor, parseIndexXml, readDetailFragments } from '../../../src/catalog/detail-cabinets.ts';
-import { OFFLINE_SYNC_NS, parsePackageXml } from '../../../src/catalog/parse-package-xml.ts';
+import { OFFLINE_SYNC_NS } from '../../../src/catalog/package-xml.ts';
+import { parsePackageXml } from '../../../src/catalog/parse-package-xml.ts';
 import { isPatchdiscError } from '../../../src/errors.ts';
 import { FIXTURES } from '../../helpers/tools.ts';
 
