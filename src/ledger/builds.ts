@@ -18,9 +18,11 @@ export interface Build {
   error: string | null;
 }
 
-const BUILD_COLUMNS = ['id', 'pipeline', 'week', 'status', 'started_at', 'finished_at', 'snapshot_id', 'error'] as const;
+/** The builds columns toBuild reads. */
+export const BUILD_COLUMNS = ['id', 'pipeline', 'week', 'status', 'started_at', 'finished_at', 'snapshot_id', 'error'] as const;
 
-function toBuild(r: {
+/** A builds row as a Build. */
+export function toBuild(r: {
   id: number;
   pipeline: string;
   week: string;

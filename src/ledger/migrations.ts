@@ -21,15 +21,10 @@ export const MIGRATIONS: readonly Migration[] = [
 ];
 
 /**
- * Applies every migration newer than the database's, each in its own transaction. Throws
- * LEDGER_ERROR when the database was written by a newer patchdisc (a migration id this code lacks).
- * Returns the ids applied.
+ * The migrations a database with `applied` still needs, in order. Throws LEDGER_ERROR when it has one
+ * this code lacks (it was written by a newer patchdisc).
  */
-export async function applyMigrations(db: Kysely<Database>, path: string, migrations = MIGRATIONS): Promise<number[]> {
-  await sql`CREATE TABLE IF NOT EXISTS schema_migrations (
-    id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`.execute(db);
-  const rows = await db.selectFrom('schema_migrations').select(['id']).execute();
-  const applied = new Set(rows.map((r) => Number(r.id)));
+export function pendingMigrations(applied: ReadonlySet<number>, path: string, migrations = MIGRATIONS): Migration[] {
   const known = new Set(migrations.map((m) => m.id));
   const unknown = [...applied].filter((id) => !known.has(id)).sort((a, b) => a - b);
   if (unknown.length > 0) {
@@ -39,9 +34,21 @@ export async function applyMigrations(db: Kysely<Database>, path: string, migrat
       { details: { path, unknown } },
     );
   }
+  return migrations.filter((m) => !applied.has(m.id)).sort((a, b) => a.id - b.id);
+}
+
+/**
+ * Applies every migration newer than the database's, each in its own transaction. Throws
+ * LEDGER_ERROR when the database was written by a newer patchdisc (a migration id this code lacks).
+ * Returns the ids applied.
+ */
+export async function applyMigrations(db: Kysely<Database>, path: string, migrations = MIGRATIONS): Promise<number[]> {
+  await sql`CREATE TABLE IF NOT EXISTS schema_migrations (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`.execute(db);
+  const rows = await db.selectFrom('schema_migrations').select(['id']).execute();
+  const applied = new Set(rows.map((r) => Number(r.id)));
   const done: number[] = [];
-  for (const m of [...migrations].sort((a, b) => a.id - b.id)) {
-    if (applied.has(m.id)) continue;
+  for (const m of pendingMigrations(applied, path, migrations)) {
     try {
       await db.transaction().execute(async (trx) => {
         await m.up(trx);

@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { PatchdiscError } from '../errors.ts';
-import { MIGRATIONS, applyMigrations } from './migrations.ts';
+import { applyMigrations, pendingMigrations } from './migrations.ts';
 import type { Database } from './schema.ts';
 
 /** Wait this long for another writer's lock before failing with SQLITE_BUSY. */
@@ -79,7 +79,7 @@ async function requireMigrated(sqlite: BetterSqlite3.Database, dbPath: string): 
   } catch (cause) {
     throw new PatchdiscError('LEDGER_ERROR', `Cannot read ledger ${dbPath}: ${(cause as Error).message}; run a command that opens it for writing (e.g. patchdisc status) first`, { cause });
   }
-  const pending = MIGRATIONS.filter((m) => !applied.has(m.id)).map((m) => m.id);
+  const pending = pendingMigrations(applied, dbPath).map((m) => m.id);
   if (pending.length > 0) {
     throw new PatchdiscError(
       'LEDGER_ERROR',

@@ -4,7 +4,7 @@
  */
 import type { Ledger } from '../ledger/open-ledger.ts';
 import type { ShipmentStatus } from '../ledger/schema.ts';
-import type { Build } from '../ledger/builds.ts';
+import { BUILD_COLUMNS, toBuild, type Build } from '../ledger/builds.ts';
 
 export interface ShipmentEvent {
   status: ShipmentStatus;
@@ -155,18 +155,10 @@ export async function buildsWithReports(ledger: Ledger, limit = 104): Promise<Bu
   const rows = await ledger.db
     .selectFrom('builds as b')
     .leftJoin('build_stages as s', (j) => j.onRef('s.build_id', '=', 'b.id').on('s.stage', '=', 'report').on('s.status', '=', 'done'))
-    .select(['b.id', 'b.pipeline', 'b.week', 'b.status', 'b.started_at', 'b.finished_at', 's.output_json'])
+    .select([...BUILD_COLUMNS.map((c) => `b.${c}` as const), 's.output_json'])
     .orderBy('b.week', 'desc')
     .orderBy('b.pipeline')
     .limit(limit)
     .execute();
-  return rows.map((r) => ({
-    id: r.id,
-    pipeline: r.pipeline,
-    week: r.week,
-    status: r.status,
-    startedAt: r.started_at,
-    finishedAt: r.finished_at,
-    reportJson: r.output_json,
-  }));
+  return rows.map((r) => ({ ...toBuild(r), reportJson: r.output_json }));
 }

@@ -22,14 +22,24 @@ export const NOW = new Date('2025-01-15T08:00:00Z');
 export async function insertSubscriber(
   ledger: Ledger,
   code: string,
-  o: { pipelines?: string[]; medium?: string; copies?: number; start?: string; end?: string; suspended?: boolean } = {},
+  o: {
+    pipelines?: string[];
+    name?: string;
+    organisation?: string;
+    medium?: string;
+    copies?: number;
+    start?: string;
+    end?: string;
+    suspended?: boolean;
+    createdAt?: string;
+  } = {},
 ): Promise<number> {
   const row = await ledger.db
     .insertInto('subscribers')
     .values({
       code,
-      name: `Name ${code}`,
-      organisation: `Org ${code}`,
+      name: o.name ?? `Name ${code}`,
+      organisation: o.organisation ?? `Org ${code}`,
       contact: '张三',
       phone: '13800138000',
       email: '',
@@ -45,7 +55,7 @@ export async function insertSubscriber(
       price_plan: 'standard',
       notes: '',
       suspended: o.suspended ? 1 : 0,
-      created_at: NOW.toISOString(),
+      created_at: o.createdAt ?? NOW.toISOString(),
     })
     .returning('id')
     .executeTakeFirstOrThrow();

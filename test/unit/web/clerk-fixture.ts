@@ -13,6 +13,7 @@ import { openLedger, type Ledger } from '../../../src/ledger/open-ledger.ts';
 import { setPrice } from '../../../src/ledger/prices.ts';
 import { recordWeek, type RecordedSet } from '../../../src/ledger/record-week.ts';
 import { makeTempDir } from '../../helpers/tools.ts';
+import { insertSubscriber as insertLedgerSubscriber } from '../ledger/ledger-fixture.ts';
 
 /** The clerk's clock: 2025-02-10, so a contract ending 2025-03-01 expires within 30 days. */
 export const NOW = new Date('2025-02-10T02:00:00Z');
@@ -28,38 +29,14 @@ export interface Seeded {
   discs: { withIso: number; withoutIso: number };
 }
 
+/** A subscriber of win11 as the clerk's tests need it, with the "add" event the CLI would record. */
 async function insertSubscriber(ledger: Ledger, code: string, o: { name?: string; end?: string } = {}): Promise<number> {
-  const row = await ledger.db
-    .insertInto('subscribers')
-    .values({
-      code,
-      name: o.name ?? `Name ${code}`,
-      organisation: `单位 ${code}`,
-      contact: '张三',
-      phone: '13800138000',
-      email: '',
-      province: '北京市',
-      city: '北京市',
-      district: '海淀区',
-      street: '中关村大街 1 号',
-      postcode: '100080',
-      medium: 'dvd',
-      copies: 1,
-      service_start: '2025-01-01',
-      service_end: o.end ?? '2025-12-31',
-      price_plan: 'standard',
-      notes: '',
-      suspended: 0,
-      created_at: '2025-01-02T00:00:00.000Z',
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  await ledger.db.insertInto('subscriptions').values({ subscriber_id: row.id, pipeline: 'win11' }).execute();
+  const id = await insertLedgerSubscriber(ledger, code, { ...o, organisation: `单位 ${code}`, createdAt: '2025-01-02T00:00:00.000Z' });
   await ledger.db
     .insertInto('subscriber_events')
-    .values({ subscriber_id: row.id, at: '2025-01-02T00:00:00.000Z', actor: 'clerk', action: 'add', detail: '' })
+    .values({ subscriber_id: id, at: '2025-01-02T00:00:00.000Z', actor: 'clerk', action: 'add', detail: '' })
     .execute();
-  return row.id;
+  return id;
 }
 
 function set(subscriberId: number, sequence: number, isoPath: string, discs = 1): RecordedSet {
