@@ -127,6 +127,21 @@ describe('openLedger()', () => {
       }
     });
 
+    it('refuses a ledger written by a newer patchdisc, as a read-write open does', async () => {
+      const tmp = makeTempDir();
+      try {
+        const path = join(tmp.dir, 'patchdisc.db');
+        const ledger = await openLedger(path);
+        ledger.sqlite.prepare("INSERT INTO schema_migrations (id, name, applied_at) VALUES (99, 'future', '2030-01-01')").run();
+        await ledger.close();
+        const err = await openLedger(path, { readOnly: true }).catch((e: unknown) => e);
+        expect(isPatchdiscError(err, 'LEDGER_ERROR')).toBe(true);
+        expect((err as Error).message).toMatch(/schema migration 99 that this patchdisc does not know/);
+      } finally {
+        tmp.remove();
+      }
+    });
+
     it('refuses a ledger that still needs a migration, naming it, instead of migrating it', async () => {
       const tmp = makeTempDir();
       try {
