@@ -13,7 +13,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
-import type { IsoHashCheckpoint } from './write-iso.ts';
+import { hashCheckpoint, type IsoHashCheckpoint } from './write-iso.ts';
 
 /** Bytes per write(2); large writes keep the disk busy. */
 export const WRITE_BUFFER_SIZE = 4 * 1024 * 1024;
@@ -154,7 +154,7 @@ export class ImageSink {
     const cut = at === undefined ? -1 : at - position;
     if (cut >= 0 && cut < data.length) {
       this.hash.update(data.subarray(0, cut));
-      this.checkpoint = { offset: position + cut, hash: this.hash.copy() };
+      this.checkpoint = hashCheckpoint(position + cut, this.hash.copy());
       this.hash.update(data.subarray(cut));
     } else {
       this.hash.update(data);

@@ -9,7 +9,7 @@
  * it into the tail (planIsoLayout with tailSectors). Everything before the tail — system area,
  * volume descriptors, path tables, every update file — is then byte-identical for every subscriber
  * of the same content, and SHA-256 being sequential, the hash state after that prefix (kept with
- * `Hash.copy()` while the master is written) finishes any subscriber's hash from the tail alone. When
+ * an IsoHashCheckpoint while the master is written) finishes any subscriber's hash from the tail alone. When
  * that state is not at hand (the master came from an earlier run), it is rebuilt by reading the
  * master's prefix once; the returned checkpoint then serves the group's further subscribers.
  */
@@ -20,7 +20,7 @@ import { PatchdiscError, isPatchdiscError } from '../errors.ts';
 import { encodeRegions } from './encode-metadata.ts';
 import type { IsoLayout, PlannedFile } from './layout.ts';
 import { SECTOR_SIZE } from './volume-descriptor.ts';
-import { checkAborted, ioError, READ_CHUNK_SIZE, type IsoHashCheckpoint, type WriteIsoOptions, type WriteIsoResult } from './write-iso.ts';
+import { checkAborted, hashCheckpoint, ioError, READ_CHUNK_SIZE, type IsoHashCheckpoint, type WriteIsoOptions, type WriteIsoResult } from './write-iso.ts';
 
 /** An image already written with `layout` (by writeIso or writeIsoPatch). */
 export interface IsoBase {
@@ -135,8 +135,8 @@ export async function writeIsoPatch(base: IsoBase, layout: IsoLayout, outPath: s
     await rename(partial, outPath);
     onProgress?.(layout.totalBytes, layout.totalBytes);
     // The bytes after the tail are the zero padding, the same in every image of this layout.
-    const hash = checkpoint.hash.copy().update(tail).update(Buffer.alloc(layout.totalBytes - tailStart - tail.length));
-    return { path: outPath, bytes: layout.totalBytes, sha256: hash.digest('hex'), checkpoint, clone, prefixBytesRead };
+    const sha256 = await checkpoint.digestWith([tail, Buffer.alloc(layout.totalBytes - tailStart - tail.length)]);
+    return { path: outPath, bytes: layout.totalBytes, sha256, checkpoint, clone, prefixBytesRead };
   } catch (err) {
     await rm(partial, { force: true });
     if (isPatchdiscError(err)) throw err;
@@ -181,5 +181,5 @@ export async function hashPrefix(path: string, bytes: number, signal?: AbortSign
       details: { path, expected: bytes, actual: count },
     });
   }
-  return { offset: bytes, hash };
+  return hashCheckpoint(bytes, hash);
 }

@@ -34,12 +34,25 @@ export interface WriteIsoResult {
 }
 
 /**
- * SHA-256 of an image's first `offset` bytes, kept open (node:crypto `Hash.copy()`), so the hash of
- * an image sharing those bytes costs only what follows them. Never update `hash` itself: copy it.
+ * SHA-256 of an image's first `offset` bytes, kept open, so the hash of an image sharing those bytes
+ * costs only what follows them. Finishing never consumes the state: it serves any number of images.
  */
 export interface IsoHashCheckpoint {
   offset: number;
-  hash: Hash;
+  /** The SHA-256 (hex) of the first `offset` bytes followed by `rest`. */
+  digestWith(rest: readonly Uint8Array[]): Promise<string>;
+}
+
+/** A checkpoint over an in-process hash state (node:crypto `Hash.copy()`); `hash` is never updated. */
+export function hashCheckpoint(offset: number, hash: Hash): IsoHashCheckpoint {
+  return {
+    offset,
+    digestWith: async (rest) => {
+      const h = hash.copy();
+      for (const part of rest) h.update(part);
+      return h.digest('hex');
+    },
+  };
 }
 
 /** Source files kept open at once; each is closed once its last read has landed. */
