@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
 import type { BuildEvents } from '../pipeline/build-context.ts';
 
@@ -19,6 +20,8 @@ export interface CliIo {
   stderr: (text: string) => void;
   isTTY: boolean;
   cwd: string;
+  /** Raw bytes to standard output (`iso export --out -`); absent in tests that capture text only. */
+  stdoutStream?: Writable;
 }
 
 export function processIo(): CliIo {
@@ -28,6 +31,7 @@ export function processIo(): CliIo {
     stderr: (t) => process.stderr.write(t),
     isTTY: Boolean(process.stderr.isTTY),
     cwd: process.cwd(),
+    stdoutStream: process.stdout,
   };
 }
 

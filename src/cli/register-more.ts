@@ -60,6 +60,12 @@ export function registerMore(program: Command, run: Runner): void {
     .command('check <file>')
     .description('structural checks (both-endian fields, extents, records, path tables, size) and every file readable')
     .action(async (file: string, _o, cmd: Command) => run(cmd, async (o, io) => (await import('./commands/iso.ts')).isoCheckCommand(file, o, io)));
+  iso
+    .command('export <image>')
+    .description('write out the full image a thin image (.iso.thin) stands for, checked against its SHA-256; --out - streams it to a burner')
+    .option('--out <file>', 'the .iso to write, or - for standard output')
+    .option('--no-fsync', 'leave the written image in the page cache instead of flushing it before the rename')
+    .action(async (image: string, _o, cmd: Command) => run(cmd, async (o, io) => (await import('./commands/iso.ts')).isoExportCommand(image, o, io)));
 
   program
     .command('download <url>')

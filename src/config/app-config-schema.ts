@@ -59,6 +59,18 @@ export const appConfigSchema = z
       .strict()
       .prefault({}),
     prices: z.array(priceSchema).default([]),
+    master: z
+      .object({
+        /**
+         * A further subscriber's disc of content another subscriber's disc already holds: 'auto' a
+         * reflink clone of that master where the filesystem can (btrfs, XFS), else a thin image
+         * (<volume>.iso.thin: the master plus its own tail; `patchdisc iso export` writes the .iso);
+         * 'copy' always a full .iso (a byte copy where no reflink); 'thin' always a thin image.
+         */
+        share: z.enum(['auto', 'copy', 'thin']).default('auto'),
+      })
+      .strict()
+      .prefault({}),
     retention: z
       .object({ keepWeeks: z.number().int().positive().default(12) })
       .strict()

@@ -3,8 +3,8 @@
  * both-endian fields agree, every record stays inside its sector, every extent inside the image, path
  * tables match the trees, the Joliet and primary trees list the same files, and every file reads.
  */
-import { open, stat } from 'node:fs/promises';
-import { PatchdiscError } from '../errors.ts';
+import { PatchdiscError, isPatchdiscError } from '../errors.ts';
+import { openImageFile, type ImageReader } from './image-file.ts';
 import { readExtents } from './read-iso.ts';
 import { hasSusp, readSectors, readVolumeDescriptors, walkTree, type VolumeInfo, type WalkedEntry, type WalkedTree } from './iso-walk.ts';
 import { decodePathTable } from './path-table.ts';
@@ -24,11 +24,13 @@ const MAX_PATH_TABLE_REPORTS = 10;
 export async function checkIso(path: string, options: { readFiles?: boolean } = {}): Promise<CheckIsoResult> {
   const problems: string[] = [];
   const report = (p: string): void => void problems.push(p);
-  const size = await stat(path).then((s) => s.size).catch((err: unknown) => {
-    throw new PatchdiscError('NOT_FOUND', `Cannot check ${path}: ${(err as Error).message}`, { cause: err });
+  // A thin image is checked as the image it stands for (its master's prefix and its own tail).
+  const fh = await openImageFile(path).catch((err: unknown) => {
+    if (isPatchdiscError(err, 'NOT_FOUND')) throw new PatchdiscError('NOT_FOUND', err.message.replace(/^Cannot open/, 'Cannot check'), { cause: err });
+    throw err;
   });
+  const size = fh.bytes;
   if (size % SECTOR_SIZE !== 0) report(`image size ${size} is not a multiple of ${SECTOR_SIZE}`);
-  const fh = await open(path, 'r');
   try {
     const volumes = await readVolumeDescriptors(fh, report);
     const primary = volumes.find((v) => v.kind === 'primary');
@@ -72,7 +74,7 @@ export async function checkIso(path: string, options: { readFiles?: boolean } = 
 }
 
 async function checkPathTables(
-  fh: Awaited<ReturnType<typeof open>>, volume: VolumeInfo, tree: WalkedTree, volumeSectors: number, report: (p: string) => void,
+  fh: ImageReader, volume: VolumeInfo, tree: WalkedTree, volumeSectors: number, report: (p: string) => void,
 ): Promise<void> {
   const sectors = Math.ceil(volume.pathTableSize / SECTOR_SIZE);
   for (const [order, lba, littleEndian] of [['L', volume.lPathTable, true], ['M', volume.mPathTable, false]] as const) {

@@ -12,6 +12,7 @@ import {
 import type { IsoLayout, PathTablePlan, PlannedNode } from './layout.ts';
 import { encodeUcs2 } from './names.ts';
 import { encodePathTable } from './path-table.ts';
+import { rebasedBase } from './rebase-layout.ts';
 import { encodeCe, splitSystemUse } from './rock-ridge.ts';
 import { systemUseEntries, type SystemUseRole } from './system-use.ts';
 import { SECTOR_SIZE, SYSTEM_AREA_SECTORS, encodeTerminator, encodeVolumeDescriptor } from './volume-descriptor.ts';
@@ -21,7 +22,7 @@ const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(
 
 /** Returns sectors [0, layout.metadataSectors) of the image. */
 export function encodeMetadata(layout: IsoLayout): Uint8Array {
-  return encodeInto(layout).head;
+  return encodeRegions(layout).head;
 }
 
 /**
@@ -29,7 +30,7 @@ export function encodeMetadata(layout: IsoLayout): Uint8Array {
  * continuation areas, the tail files' bytes, zeros after them. Throws INTERNAL for a layout without one.
  */
 export function encodeTail(layout: IsoLayout): Uint8Array {
-  const { tail } = encodeInto(layout);
+  const { tail } = encodeRegions(layout);
   if (tail === undefined) throw new PatchdiscError('INTERNAL', 'Cannot encode the tail of the image: the layout reserves none');
   return tail;
 }
@@ -40,9 +41,10 @@ class Regions {
   readonly tail: Uint8Array | undefined;
   private readonly tailStart: number;
 
-  constructor(layout: IsoLayout) {
-    this.head = new Uint8Array(layout.metadataSectors * SECTOR_SIZE);
-    this.tail = layout.tail ? new Uint8Array(layout.tail.sectors * SECTOR_SIZE) : undefined;
+  /** `tail`: start from these bytes (the tail of a layout this one was rebased from); `head: false`: no head. */
+  constructor(layout: IsoLayout, from: { tail?: Uint8Array; head?: false } = {}) {
+    this.head = new Uint8Array(from.head === false ? 0 : layout.metadataSectors * SECTOR_SIZE);
+    this.tail = from.tail ?? (layout.tail ? new Uint8Array(layout.tail.sectors * SECTOR_SIZE) : undefined);
     this.tailStart = layout.tail ? layout.tail.lba * SECTOR_SIZE : Infinity;
   }
 
@@ -55,13 +57,54 @@ class Regions {
   }
 }
 
-/** Both regions in one pass: the head (as encodeMetadata) and the tail (as encodeTail, when planned). */
+/**
+ * Encodings by layout: a group's master is encoded once, by writeIso, and its further subscribers'
+ * tails derived from it. Layouts are plain data never changed after planning; callers never change
+ * the returned bytes.
+ */
+const encodings = new WeakMap<IsoLayout, { head: Uint8Array; tail: Uint8Array | undefined }>();
+
+/**
+ * Both regions: the head (as encodeMetadata) and the tail (as encodeTail, when planned). A layout
+ * rebased from another (rebase-layout.ts) shares its head and derives its tail from it.
+ */
 export function encodeRegions(layout: IsoLayout): { head: Uint8Array; tail: Uint8Array | undefined } {
-  return encodeInto(layout);
+  let e = encodings.get(layout);
+  if (e === undefined) {
+    const base = rebasedBase(layout);
+    const from = base === undefined ? undefined : encodeRegions(base);
+    e = base !== undefined && from?.tail !== undefined ? { head: from.head, tail: encodeTailFrom(base, from.tail, layout) } : encodeInto(layout);
+    encodings.set(layout, e);
+  }
+  return e;
 }
 
-function encodeInto(layout: IsoLayout): Regions {
-  const out = new Regions(layout);
+/**
+ * The tail of `layout`, a rebase of `base` (rebase-layout.ts) whose tail is `baseTail`: a copy of it
+ * with the tail files' bytes replaced and only the folders that list them encoded again, since every
+ * other folder and continuation area is the same. Equals `encodeTail(layout)`.
+ */
+export function encodeTailFrom(base: IsoLayout, baseTail: Uint8Array, layout: IsoLayout): Uint8Array {
+  const tail = layout.tail;
+  if (tail === undefined || base.tail === undefined || baseTail.length !== tail.sectors * SECTOR_SIZE) {
+    throw new PatchdiscError('INTERNAL', 'Cannot encode the tail of the image from its master: the layouts reserve no tail of the same size');
+  }
+  const out = new Regions(layout, { tail: baseTail.slice(), head: false });
+  const tailFiles = layout.files.filter((f) => f.inTail);
+  // Old tail file bytes go: from where tail file data starts (the same in both layouts) to the end.
+  const firstData = [...tailFiles, ...base.files.filter((f) => f.inTail)].filter((f) => f.size > 0).map((f) => f.lba);
+  if (firstData.length > 0) (out.tail as Uint8Array).fill(0, (Math.min(...firstData) - tail.lba) * SECTOR_SIZE);
+  const parents = new Set(tailFiles.map((f) => (layout.nodes[f.node] as PlannedNode).parent));
+  encodeInto(layout, { out, dirs: parents });
+  return out.tail as Uint8Array;
+}
+
+/**
+ * Encodes every structure of `layout` into a new Regions, or, with `only`, just the folders in
+ * `only.dirs` (both trees, with their continuation areas) and the tail files, into `only.out`.
+ */
+function encodeInto(layout: IsoLayout, only?: { out: Regions; dirs: Set<number> }): Regions {
+  const out = only?.out ?? new Regions(layout);
   const nodes = layout.nodes;
   const at = (i: number): PlannedNode => nodes[i] as PlannedNode;
   const root = at(0);
@@ -105,21 +148,25 @@ function encodeInto(layout: IsoLayout): Regions {
       rootRecord: rootRecord(tree),
       date: layout.date,
     });
-  out.set(descriptor('primary', layout.primaryPathTable), SYSTEM_AREA_SECTORS * SECTOR_SIZE);
-  out.set(descriptor('joliet', layout.jolietPathTable), (SYSTEM_AREA_SECTORS + 1) * SECTOR_SIZE);
-  out.set(encodeTerminator(), (SYSTEM_AREA_SECTORS + 2) * SECTOR_SIZE);
+  if (only === undefined) {
+    out.set(descriptor('primary', layout.primaryPathTable), SYSTEM_AREA_SECTORS * SECTOR_SIZE);
+    out.set(descriptor('joliet', layout.jolietPathTable), (SYSTEM_AREA_SECTORS + 1) * SECTOR_SIZE);
+    out.set(encodeTerminator(), (SYSTEM_AREA_SECTORS + 2) * SECTOR_SIZE);
+  }
 
   for (const [tree, table] of [['primary', layout.primaryPathTable], ['joliet', layout.jolietPathTable]] as const) {
-    const number = new Map(table.order.map((n, k) => [n, k + 1]));
-    const entries = table.order.map((n) => ({
-      identifier: n === 0 ? DOT_IDENTIFIER : identifier(n, tree),
-      extent: extentOf(n, tree).lba,
-      parent: number.get(at(n).parent) ?? 1,
-    }));
-    out.set(encodePathTable(entries, true), table.lLba * SECTOR_SIZE);
-    out.set(encodePathTable(entries, false), table.mLba * SECTOR_SIZE);
+    if (only === undefined) {
+      const number = new Map(table.order.map((n, k) => [n, k + 1]));
+      const entries = table.order.map((n) => ({
+        identifier: n === 0 ? DOT_IDENTIFIER : identifier(n, tree),
+        extent: extentOf(n, tree).lba,
+        parent: number.get(at(n).parent) ?? 1,
+      }));
+      out.set(encodePathTable(entries, true), table.lLba * SECTOR_SIZE);
+      out.set(encodePathTable(entries, false), table.mLba * SECTOR_SIZE);
+    }
 
-    for (const d of table.order) {
+    for (const d of only === undefined ? table.order : table.order.filter((x) => only.dirs.has(x))) {
       const dir = at(d);
       const records: Uint8Array[] = [
         encodeDirectoryRecord({ extent: extentOf(d, tree).lba, dataLength: extentOf(d, tree).size, date: dir.mtime, flags: FLAG_DIRECTORY, identifier: DOT_IDENTIFIER, systemUse: systemUse(d, d === 0 ? 'root-dot' : 'dot', 1, tree) }),

@@ -3,9 +3,9 @@
  * problem it meets instead of stopping. Shared by the reader (which ignores minor problems) and the
  * checker (which lists them).
  */
-import type { FileHandle } from 'node:fs/promises';
 import { readBothEndian16, readBothEndian32, viewOf } from './both-endian.ts';
 import { FLAG_DIRECTORY, FLAG_MULTI_EXTENT, decodeDirectoryRecord } from './directory-record.ts';
+import type { ImageReader } from './image-file.ts';
 import { decodeUcs2 } from './names.ts';
 import { CE_LENGTH, NM_CONTINUE, decodeSystemUse } from './rock-ridge.ts';
 import {
@@ -35,7 +35,7 @@ export interface VolumeInfo {
 }
 
 /** Reads `count` sectors at `lba`; a short read (truncated image) returns what exists, zero-filled. */
-export async function readSectors(fh: FileHandle, lba: number, count: number): Promise<Uint8Array> {
+export async function readSectors(fh: ImageReader, lba: number, count: number): Promise<Uint8Array> {
   const buf = new Uint8Array(count * SECTOR_SIZE);
   await fh.read(buf, 0, buf.length, lba * SECTOR_SIZE);
   return buf;
@@ -45,7 +45,7 @@ const text = (bytes: Uint8Array, ucs2: boolean): string =>
   (ucs2 ? decodeUcs2(bytes) : String.fromCharCode(...bytes)).replace(/[\s\0]+$/, '');
 
 /** Reads the volume descriptor set (ECMA-119 8.1) starting at sector 16. */
-export async function readVolumeDescriptors(fh: FileHandle, report: Report): Promise<VolumeInfo[]> {
+export async function readVolumeDescriptors(fh: ImageReader, report: Report): Promise<VolumeInfo[]> {
   const out: VolumeInfo[] = [];
   for (let sector = SYSTEM_AREA_SECTORS; sector < SYSTEM_AREA_SECTORS + 64; sector++) {
     const vd = await readSectors(fh, sector, 1);
@@ -122,7 +122,7 @@ export interface WalkedTree {
 const UTF8 = new TextDecoder('utf-8', { fatal: false });
 
 /** Walks the tree under `root`; `rockRidge` reads NM/PX names and modes from the primary tree. */
-export async function walkTree(fh: FileHandle, root: Extent, tree: TreeKind, volumeSectors: number, report: Report): Promise<WalkedTree> {
+export async function walkTree(fh: ImageReader, root: Extent, tree: TreeKind, volumeSectors: number, report: Report): Promise<WalkedTree> {
   const entries: WalkedEntry[] = [];
   const directories: WalkedTree['directories'] = [{ path: '', lba: root.lba, parent: 1, identifier: Uint8Array.of(0) }];
   const inside = (e: Extent): boolean => e.lba + Math.ceil(e.size / SECTOR_SIZE) <= volumeSectors;
@@ -210,7 +210,7 @@ export async function walkTree(fh: FileHandle, root: Extent, tree: TreeKind, vol
 }
 
 /** True when the root '.' record starts with the SUSP SP entry (SUSP 5.3), i.e. Rock Ridge may be present. */
-export async function hasSusp(fh: FileHandle, root: Extent): Promise<boolean> {
+export async function hasSusp(fh: ImageReader, root: Extent): Promise<boolean> {
   const sector = await readSectors(fh, root.lba, 1);
   const rec = decodeDirectoryRecord(sector, 0);
   if (typeof rec === 'string') return false;
@@ -218,7 +218,7 @@ export async function hasSusp(fh: FileHandle, root: Extent): Promise<boolean> {
   return su[0] === 0x53 && su[1] === 0x50 && su[4] === 0xbe && su[5] === 0xef;
 }
 
-async function readRockRidge(fh: FileHandle, area: Uint8Array, volumeSectors: number, report: Report): Promise<{ name?: string; mode?: number }> {
+async function readRockRidge(fh: ImageReader, area: Uint8Array, volumeSectors: number, report: Report): Promise<{ name?: string; mode?: number }> {
   const out: { name?: string; mode?: number } = {};
   const nameParts: Uint8Array[] = [];
   let current: Uint8Array = area;

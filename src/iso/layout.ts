@@ -149,14 +149,24 @@ export function planIsoLayout(files: IsoFileInput[], options: IsoOptions): IsoLa
 
 /** Sectors the tail of `planIsoLayout(files, options)` uses (folders, continuation areas, tail files). */
 export function tailSectorsUsed(files: IsoFileInput[], options: IsoOptions): number {
-  return (plan(files, options, 'fit').tail as TailRegion).used;
+  return (planTailFit(files, options).tail as TailRegion).used;
 }
 
-/** Bytes the reserved tail is rounded to, and its least size: room for another subscriber's metadata. */
-export const TAIL_RESERVE_UNIT = 1024 * 1024;
-export const TAIL_RESERVE_MIN = 2 * 1024 * 1024;
+/** The layout with a tail of exactly the sectors it uses (for tailSectorsUsed and rebase-layout). */
+export function planTailFit(files: IsoFileInput[], options: IsoOptions): IsoLayout {
+  return plan(files, options, 'fit');
+}
 
-/** A reserve for tails using up to `usedSectors`: rounded up to whole MiB, at least 2 MiB. */
+/**
+ * Bytes the reserved tail is rounded to, and its least size. The master stage sizes the reserve
+ * from every member of the group each run, so it needs no room to spare; the rounding only keeps a
+ * rerun's layout (and the discs it kept) when some metadata grew by a few bytes. Every byte of the
+ * reserve is hashed again for each further subscriber, so it stays small.
+ */
+export const TAIL_RESERVE_UNIT = 64 * 1024;
+export const TAIL_RESERVE_MIN = 64 * 1024;
+
+/** A reserve for tails using up to `usedSectors`: rounded up to TAIL_RESERVE_UNIT, at least TAIL_RESERVE_MIN. */
 export function tailReserveFor(usedSectors: number): number {
   const bytes = Math.max(TAIL_RESERVE_MIN, Math.ceil((usedSectors * SECTOR_SIZE) / TAIL_RESERVE_UNIT) * TAIL_RESERVE_UNIT);
   return bytes / SECTOR_SIZE;

@@ -2,9 +2,9 @@
  * Opens an ISO 9660 image for reading: volume descriptors, the Joliet tree or the primary tree with
  * Rock Ridge names, and streaming reads of file contents (multi-extent files included).
  */
-import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { PatchdiscError } from '../errors.ts';
+import { openImageFile, type ImageReader } from './image-file.ts';
 import { hasSusp, readVolumeDescriptors, walkTree, type Extent, type TreeKind, type WalkedEntry } from './iso-walk.ts';
 import { SECTOR_SIZE } from './volume-descriptor.ts';
 
@@ -39,9 +39,8 @@ export interface OpenIsoOptions {
 
 /** Opens `path`; throws ISO_CORRUPT when it has no usable primary volume descriptor. */
 export async function openIso(path: string, options: OpenIsoOptions = {}): Promise<IsoImage> {
-  const fh = await open(path, 'r').catch((err: unknown) => {
-    throw new PatchdiscError('NOT_FOUND', `Cannot open ${path}: ${(err as Error).message}`, { cause: err });
-  });
+  // An .iso, a device, or a thin image read through its master.
+  const fh = await openImageFile(path);
   try {
     const ignore = (): void => undefined;
     const volumes = await readVolumeDescriptors(fh, ignore);
@@ -84,7 +83,7 @@ export async function openIso(path: string, options: OpenIsoOptions = {}): Promi
 }
 
 /** Yields a file's bytes extent by extent; fails when the image ends early. */
-export async function* readExtents(fh: FileHandle, entry: Pick<WalkedEntry, 'path' | 'extents'>, imagePath: string): AsyncGenerator<Buffer> {
+export async function* readExtents(fh: ImageReader, entry: Pick<WalkedEntry, 'path' | 'extents'>, imagePath: string): AsyncGenerator<Buffer> {
   for (const extent of entry.extents as Extent[]) {
     let done = 0;
     while (done < extent.size) {

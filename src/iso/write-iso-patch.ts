@@ -18,8 +18,10 @@ import { constants, createReadStream } from 'node:fs';
 import { copyFile, open, rename, rm, stat } from 'node:fs/promises';
 import { PatchdiscError, isPatchdiscError } from '../errors.ts';
 import { encodeRegions } from './encode-metadata.ts';
+import { rebasedBase } from './rebase-layout.ts';
 import type { IsoLayout, PlannedFile } from './layout.ts';
 import { SECTOR_SIZE } from './volume-descriptor.ts';
+import { writeThinImage } from './write-iso-thin.ts';
 import { checkAborted, hashCheckpoint, ioError, READ_CHUNK_SIZE, type IsoHashCheckpoint, type WriteIsoOptions, type WriteIsoResult } from './write-iso.ts';
 
 /** An image already written with `layout` (by writeIso or writeIsoPatch). */
@@ -28,12 +30,30 @@ export interface IsoBase {
   layout: IsoLayout;
   /** writeIso's / writeIsoPatch's checkpoint for this image; rebuilt by reading `path` when absent. */
   checkpoint?: IsoHashCheckpoint;
+  /** The image's SHA-256, recorded in thin images; worked out from the checkpoint when absent. */
+  sha256?: string;
+}
+
+/**
+ * How a further image gets the master's bytes: 'copy' a reflink clone where the filesystem offers
+ * one, else a byte copy (always a full .iso); 'auto' a reflink clone, else a thin image; 'thin'
+ * always a thin image (`<out>.thin`, see thin-image.ts).
+ */
+export type ShareMode = 'auto' | 'copy' | 'thin';
+export const SHARE_MODES: readonly ShareMode[] = ['auto', 'copy', 'thin'];
+
+export interface WriteIsoPatchOptions extends WriteIsoOptions {
+  /** Default 'copy'. */
+  share?: ShareMode;
 }
 
 export interface WriteIsoPatchResult extends WriteIsoResult {
   checkpoint: IsoHashCheckpoint;
-  /** 'reflink': the clone shares the master's blocks; 'copy': the filesystem could not, bytes were copied. */
-  clone: 'reflink' | 'copy';
+  /**
+   * 'reflink': the clone shares the master's blocks; 'copy': bytes were copied; 'thin': `path` is a
+   * thin image (`<out>.thin`) standing for the image.
+   */
+  clone: 'reflink' | 'copy' | 'thin';
   /** Bytes read to rebuild the checkpoint (0 when it was given). */
   prefixBytesRead: number;
 }
@@ -44,6 +64,8 @@ export interface WriteIsoPatchResult extends WriteIsoResult {
  * tail, and every update file at the same place from the same source.
  */
 export function patchIncompatibility(base: IsoLayout, layout: IsoLayout): string | undefined {
+  // Rebased from this very layout: the same head and update files by construction.
+  if (rebasedBase(layout) === base && layout.tail !== undefined) return undefined;
   if (base.tail === undefined || layout.tail === undefined) return 'both layouts need a reserved tail (tailSectors)';
   if (base.tail.lba !== layout.tail.lba || base.tail.sectors !== layout.tail.sectors) {
     return `the tails differ (sector ${base.tail.lba}+${base.tail.sectors} vs ${layout.tail.lba}+${layout.tail.sectors})`;
@@ -60,26 +82,12 @@ export function patchIncompatibility(base: IsoLayout, layout: IsoLayout): string
       return `update file ${JSON.stringify(y.path)} differs in place, size or source`;
     }
   }
-  const headA = encoded(base).head;
-  const headB = encoded(layout).head;
+  const headA = encodeRegions(base).head;
+  const headB = encodeRegions(layout).head;
   if (headA.length !== headB.length || !Buffer.from(headA.buffer, headA.byteOffset, headA.length).equals(headB)) {
     return 'the volume descriptors or path tables differ (volume id, date, folder names?)';
   }
   return undefined;
-}
-
-/**
- * Encodings by layout, so a group's master is encoded once and a subscriber's layout once for both
- * the check and the write. Layouts are plain data never changed after planning.
- */
-const encodings = new WeakMap<IsoLayout, { head: Uint8Array; tail: Uint8Array | undefined }>();
-function encoded(layout: IsoLayout): { head: Uint8Array; tail: Uint8Array | undefined } {
-  let e = encodings.get(layout);
-  if (e === undefined) {
-    e = encodeRegions(layout);
-    encodings.set(layout, e);
-  }
-  return e;
 }
 
 function sameSource(x: PlannedFile, y: PlannedFile): boolean {
@@ -91,10 +99,60 @@ function sameSource(x: PlannedFile, y: PlannedFile): boolean {
 /**
  * Writes the image planned by `layout` to `outPath` by cloning `base.path` and rewriting its tail;
  * the result is byte-identical to `writeIso(layout, outPath)`. Writes `<out>.partial` and renames it
- * when complete. Throws VALIDATION (with the reason) when the layouts are not patch-compatible.
+ * when complete. With `share` 'auto' where no reflink is possible, or 'thin', writes the thin image
+ * `<out>.thin` instead (result `clone: 'thin'`, `path` its path). Throws VALIDATION (with the
+ * reason) when the layouts are not patch-compatible.
  */
-export async function writeIsoPatch(base: IsoBase, layout: IsoLayout, outPath: string, options: WriteIsoOptions = {}): Promise<WriteIsoPatchResult> {
+export async function writeIsoPatch(base: IsoBase, layout: IsoLayout, outPath: string, options: WriteIsoPatchOptions = {}): Promise<WriteIsoPatchResult> {
   const { signal, onProgress } = options;
+  const share = options.share ?? 'copy';
+  const prepared = await preparePatch(base, layout, outPath, signal);
+  const { tailStart, tail, checkpoint, prefixBytesRead } = prepared;
+  const partial = `${outPath}.partial`;
+  try {
+    const clone = share === 'thin' ? 'none' : await cloneFile(base.path, partial, share === 'copy');
+    if (clone === 'none') {
+      const masterSha256 = base.sha256 ?? (await masterSha256Of(base.path, prepared));
+      const masterTail = encodeRegions(base.layout).tail;
+      if (masterTail === undefined) throw new PatchdiscError('INTERNAL', `Cannot patch from ${base.path}: its layout encodes no tail`);
+      const thin = await writeThinImage({ masterPath: base.path, masterSha256, masterTail, layout, ...prepared }, outPath, options);
+      return { path: thin.path, bytes: layout.totalBytes, sha256: thin.sha256, checkpoint, clone: 'thin', prefixBytesRead };
+    }
+    const fh = await open(partial, 'r+');
+    try {
+      const { bytesWritten } = await fh.write(tail, 0, tail.length, tailStart);
+      if (bytesWritten !== tail.length) throw new Error(`short write: ${bytesWritten} of ${tail.length} bytes`);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(partial, outPath);
+    onProgress?.(layout.totalBytes, layout.totalBytes);
+    // The bytes after the tail are the zero padding, the same in every image of this layout.
+    const sha256 = await checkpoint.digestWith([tail, Buffer.alloc(layout.totalBytes - tailStart - tail.length)]);
+    return { path: outPath, bytes: layout.totalBytes, sha256, checkpoint, clone, prefixBytesRead };
+  } catch (err) {
+    await rm(partial, { force: true });
+    if (isPatchdiscError(err)) throw err;
+    throw ioError(err, `Cannot write ${outPath}`);
+  }
+}
+
+/** What patching `base` into `layout` needs: where the tail starts, its bytes, the hash state before it. */
+export interface PreparedPatch {
+  tailStart: number;
+  tail: Uint8Array;
+  checkpoint: IsoHashCheckpoint;
+  /** Bytes read to rebuild the checkpoint (0 when `base` had it). */
+  prefixBytesRead: number;
+}
+
+/**
+ * Checks that `layout` can be made from `base` (VALIDATION with the reason if not; SIZE_MISMATCH when
+ * the master on disk is not its layout's size), encodes the tail, and gets the hash checkpoint:
+ * base's own, or rebuilt by reading the master's prefix once.
+ */
+export async function preparePatch(base: IsoBase, layout: IsoLayout, outPath: string, signal?: AbortSignal): Promise<PreparedPatch> {
   const reason = patchIncompatibility(base.layout, layout);
   if (reason !== undefined || layout.tail === undefined) {
     throw new PatchdiscError('VALIDATION', `Cannot patch ${base.path} into ${outPath}: ${reason ?? 'no tail'}; master the disc in full`);
@@ -117,35 +175,17 @@ export async function writeIsoPatch(base: IsoBase, layout: IsoLayout, outPath: s
     checkpoint = await hashPrefix(base.path, tailStart, signal);
     prefixBytesRead = tailStart;
   }
-  const tail = encoded(layout).tail;
+  const tail = encodeRegions(layout).tail;
   if (tail === undefined) throw new PatchdiscError('INTERNAL', `Cannot patch ${outPath}: the layout encodes no tail`);
   checkAborted(signal, outPath);
-
-  const partial = `${outPath}.partial`;
-  try {
-    const clone = await cloneFile(base.path, partial);
-    const fh = await open(partial, 'r+');
-    try {
-      const { bytesWritten } = await fh.write(tail, 0, tail.length, tailStart);
-      if (bytesWritten !== tail.length) throw new Error(`short write: ${bytesWritten} of ${tail.length} bytes`);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(partial, outPath);
-    onProgress?.(layout.totalBytes, layout.totalBytes);
-    // The bytes after the tail are the zero padding, the same in every image of this layout.
-    const sha256 = await checkpoint.digestWith([tail, Buffer.alloc(layout.totalBytes - tailStart - tail.length)]);
-    return { path: outPath, bytes: layout.totalBytes, sha256, checkpoint, clone, prefixBytesRead };
-  } catch (err) {
-    await rm(partial, { force: true });
-    if (isPatchdiscError(err)) throw err;
-    throw ioError(err, `Cannot write ${outPath}`);
-  }
+  return { tailStart, tail, checkpoint, prefixBytesRead };
 }
 
-/** Copies `from` to `to` sharing its blocks (FICLONE) where the filesystem can, else byte by byte. */
-async function cloneFile(from: string, to: string): Promise<'reflink' | 'copy'> {
+/**
+ * Copies `from` to `to` sharing its blocks (FICLONE) where the filesystem can, else byte by byte
+ * when `allowCopy`, else makes nothing and returns 'none'.
+ */
+async function cloneFile(from: string, to: string, allowCopy: boolean): Promise<'reflink' | 'copy' | 'none'> {
   try {
     await copyFile(from, to, constants.COPYFILE_FICLONE_FORCE);
     return 'reflink';
@@ -154,8 +194,22 @@ async function cloneFile(from: string, to: string): Promise<'reflink' | 'copy'> 
     // ENOTSUP/EOPNOTSUPP: no reflinks here (ext4, tmpfs); EXDEV: other filesystem; EINVAL/ENOSYS: old kernel.
     if (!['ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'EINVAL', 'ENOSYS', 'ENOTTY'].includes(code ?? '')) throw err;
   }
+  if (!allowCopy) return 'none';
   await copyFile(from, to);
   return 'copy';
+}
+
+/** The master's own SHA-256: its prefix state finished with its own tail region, read from disk. */
+async function masterSha256Of(path: string, prepared: PreparedPatch): Promise<string> {
+  const fh = await open(path, 'r');
+  try {
+    const rest = Buffer.alloc((await fh.stat()).size - prepared.tailStart);
+    const { bytesRead } = await fh.read(rest, 0, rest.length, prepared.tailStart);
+    if (bytesRead !== rest.length) throw new Error(`short read: ${bytesRead} of ${rest.length} bytes at byte ${prepared.tailStart}`);
+    return await prepared.checkpoint.digestWith([rest]);
+  } finally {
+    await fh.close();
+  }
 }
 
 /** Reads the first `bytes` of `path` into a SHA-256 checkpoint. */

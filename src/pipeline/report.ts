@@ -1,5 +1,6 @@
 import type { CatalogSnapshot } from '../catalog/snapshot.ts';
 import type { PipelineDefinition } from '../config/pipeline-schema.ts';
+import { THIN_SUFFIX } from '../iso/thin-image.ts';
 import type { FetchOutput } from './stage-fetch.ts';
 import type { MasterOutput } from './stage-master.ts';
 import type { PlanOutput } from './stage-plan.ts';
@@ -115,7 +116,11 @@ export function formatWeekReport(r: WeekReport): string[] {
     for (const s of p.sets) {
       const what = s.quiet ? 'nothing new (quiet week disc)' : `${s.kbs.length} KBs, ${(s.bytes / 1e6).toFixed(1)} MB`;
       lines.push(`  ${s.subscriber} seq ${s.sequence} on ${s.medium}: ${what}`);
-      for (const d of s.discs) lines.push(`    disc ${d.number}/${d.of} ${d.volumeId} ${d.iso} (${d.bytes} bytes, sha256 ${d.sha256.slice(0, 16)}…)`);
+      for (const d of s.discs) {
+        // A thin image is the master plus this disc's own tail: exported to an .iso for burning.
+        const thin = d.iso.endsWith(THIN_SUFFIX) ? `; thin image, burn it with: patchdisc iso export ${d.iso} --out FILE.iso (or --out - into the burner)` : '';
+        lines.push(`    disc ${d.number}/${d.of} ${d.volumeId} ${d.iso} (${d.bytes} bytes, sha256 ${d.sha256.slice(0, 16)}…${thin})`);
+      }
     }
     for (const sh of p.shipments) lines.push(`  shipment #${sh.id} ${sh.subscriber}: ${sh.status}`);
   }

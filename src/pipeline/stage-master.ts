@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { buildDiscMetadata } from '../disc/disc-metadata.ts';
 import { renderDiscIndex } from '../disc/index-html.ts';
 import type { SigningKey } from '../disc/keys.ts';
@@ -10,8 +10,12 @@ import type { ManifestInput } from '../disc/manifest.ts';
 import { renderDiscReadme } from '../disc/readme-txt.ts';
 import { PatchdiscError } from '../errors.ts';
 import { MEDIUM_SECTORS } from '../iso/media.ts';
-import { planIsoLayout, tailReserveFor, tailSectorsUsed, type IsoFileInput, type IsoOptions } from '../iso/layout.ts';
+import { openImageFile } from '../iso/image-file.ts';
+import { planIsoLayout, planTailFit, tailReserveFor, tailSectorsUsed, type IsoFileInput, type IsoLayout, type IsoOptions } from '../iso/layout.ts';
+import { planFromMaster, tailSectorsUsedFrom } from '../iso/rebase-layout.ts';
+import { THIN_SUFFIX } from '../iso/thin-image.ts';
 import { patchIncompatibility, writeIsoPatch, type IsoBase } from '../iso/write-iso-patch.ts';
+import { flushThinImages } from '../iso/write-iso-thin.ts';
 import { writeIso } from '../iso/write-iso.ts';
 import type { BuildContext } from './build-context.ts';
 import { rotationFor } from './rotation-for.ts';
@@ -92,87 +96,134 @@ interface MasterRecord {
   manifestSha256: string;
   /** The reserved tail of a disc shared with other subscribers; absent for a lone disc. */
   tailSectors?: number;
+  /** True when the disc was written as a thin image `<iso>.thin` (master + own tail). */
+  thin?: boolean;
+}
+
+/** What a rerun compares with a disc's record. */
+interface PlannedJob {
+  expected: Omit<MasterRecord, 'bytes' | 'sha256' | 'thin'>;
 }
 
 /**
  * Masters every disc of every set: signed metadata plus the update files from the content store,
  * written as a deterministic ISO under `<data>/out/<week>/<subscriber>/`. Discs holding the same
  * update files (same volume id, paths and content, whatever the subscriber or medium) share one
- * master: the first is written in full with the per-subscriber files and the folders in a reserved
- * tail, each further one is a clone of it with only that tail rewritten (iso/write-iso-patch.ts). A
- * disc already mastered by an earlier (interrupted) run is kept when its record beside it matches;
- * ISOs are written to a partial name and renamed only when complete.
+ * master: it is written in full with the per-subscriber files and the folders in a reserved tail;
+ * each further disc is that master with only the tail rewritten (iso/write-iso-patch.ts) — a reflink
+ * clone, or where the filesystem has none a thin image `<volume>.iso.thin` (config `master.share`).
+ * A disc already mastered by an earlier (interrupted) run is kept when its record beside it matches;
+ * images are written to a partial name and renamed only when complete.
  */
 export async function masterStage(ctx: BuildContext, sets: PlannedSet[], week: string, key: SigningKey): Promise<MasterOutput> {
   const jobs = await planJobs(ctx, sets, week, key);
   const groups = new Map<string, DiscJob[]>();
   for (const job of jobs) groups.set(job.contentKey, [...(groups.get(job.contentKey) ?? []), job]);
-  // One reserve for the whole group, so every member's image has the same size and shared prefix.
-  const tails = new Map<string, number | undefined>();
-  for (const [k, members] of groups) {
-    tails.set(k, members.length < 2 ? undefined : tailReserveFor(Math.max(...members.map((j) => tailSectorsUsed(j.inputs, j.options)))));
-  }
-  const bases = new Map<string, IsoBase>();
-  const discs: MasteredDisc[] = [];
-  for (const job of jobs) {
-    const tailSectors = tails.get(job.contentKey);
-    const { set, disc, isoPath, manifestSha256 } = job;
-    const layout = planIsoLayout(
-      tailSectors === undefined ? job.inputs.map(({ tail: _tail, ...f }) => f) : job.inputs,
-      tailSectors === undefined ? job.options : { ...job.options, tailSectors },
-    );
-    // The planner left room for metadata; this is the final word on whether the image fits its medium.
-    if (layout.totalSectors > MEDIUM_SECTORS[set.medium]) {
-      throw new PatchdiscError(
-        'FILE_TOO_LARGE',
-        `Cannot master ${isoPath}: the image needs ${layout.totalSectors} sectors but a ${set.medium} holds ${MEDIUM_SECTORS[set.medium]}; plan again with a larger medium`,
-        { details: { iso: isoPath, sectors: layout.totalSectors, medium: set.medium } },
-      );
-    }
-    const record: Omit<MasterRecord, 'bytes' | 'sha256'> = { manifestSha256, ...(tailSectors === undefined ? {} : { tailSectors }) };
-    const base = bases.get(job.contentKey);
-    let written = await reuseMastered(isoPath, job.recordPath, record);
-    if (written) {
-      ctx.events.log('info', `kept ${isoPath} from an earlier run`);
-      if (!base && tailSectors !== undefined) bases.set(job.contentKey, { path: isoPath, layout });
-    } else {
+  const written = new Map<DiscJob, MasteredDisc>();
+  /** Thin images written unflushed, made durable together before the stage returns. */
+  const unflushed: string[] = [];
+  for (const members of groups.values()) {
+    const tailSectors = tailReserveOf(members);
+    const expected = (job: DiscJob): PlannedJob['expected'] => ({ manifestSha256: job.manifestSha256, ...(tailSectors === undefined ? {} : { tailSectors }) });
+    const kept = await Promise.all(members.map((job) => reuseMastered(job.isoPath, job.recordPath, expected(job))));
+    // The master: a full image kept from an earlier run, else the first disc, written in full now.
+    let masterAt = kept.findIndex((k) => k !== undefined && !k.thin);
+    if (masterAt < 0) masterAt = 0;
+    const order = [masterAt, ...members.keys()].filter((i, n, all) => all.indexOf(i) === n);
+    let base: IsoBase | undefined;
+    for (const i of order) {
+      const job = members[i] as DiscJob;
+      const layout = planJob(job, tailSectors, base?.layout);
+      let k = kept[i];
+      // A thin image stands on its master's bytes: kept only when that master is this run's.
+      if (k?.thin && (base === undefined || k.masterPath !== resolve(base.path))) k = undefined;
+      if (k !== undefined) {
+        ctx.events.log('info', `kept ${k.path} from an earlier run`);
+        if (base === undefined && tailSectors !== undefined) base = { path: job.isoPath, layout, sha256: k.sha256 };
+        written.set(job, masteredDisc(job, k.path, k));
+        continue;
+      }
       const progress = {
         ...(ctx.signal ? { signal: ctx.signal } : {}),
-        onProgress: (w: number, total: number) => ctx.events.masterProgress?.({ iso: isoPath, written: w, total }),
+        onProgress: (w: number, total: number) => ctx.events.masterProgress?.({ iso: job.isoPath, written: w, total }),
       };
       const why = base ? patchIncompatibility(base.layout, layout) : 'first disc of its content';
+      let result: { path: string; bytes: number; sha256: string; thin: boolean };
       if (base && why === undefined) {
         const started = performance.now();
-        const patched = await writeIsoPatch(base, layout, isoPath, progress);
+        // A thin image is flushed with the others at the end (a reflink or copy is flushed at once).
+        const patched = await writeIsoPatch(base, layout, job.isoPath, { ...progress, share: ctx.config.master.share, durable: false });
+        if (patched.clone === 'thin') unflushed.push(patched.path);
         base.checkpoint = patched.checkpoint;
-        written = { bytes: patched.bytes, sha256: patched.sha256 };
-        ctx.events.log('info', `patched ${isoPath} from ${base.path} (${patched.clone}, ${(performance.now() - started).toFixed(0)} ms)`, { sha256: patched.sha256 });
+        result = { path: patched.path, bytes: patched.bytes, sha256: patched.sha256, thin: patched.clone === 'thin' };
+        const how = patched.clone === 'thin' ? 'thin image of' : `${patched.clone} of`;
+        ctx.events.log('info', `wrote ${patched.path} as a ${how} ${base.path} (${(performance.now() - started).toFixed(0)} ms)`, { sha256: patched.sha256 });
       } else {
-        if (base) ctx.events.log('warn', `cannot share the master ${base.path} for ${isoPath}: ${why}; mastering it in full`);
-        const full = await writeIso(layout, isoPath, progress);
+        if (base) ctx.events.log('warn', `cannot share the master ${base.path} for ${job.isoPath}: ${why}; mastering it in full`);
+        const full = await writeIso(layout, job.isoPath, progress);
         if (!base && tailSectors !== undefined) {
-          bases.set(job.contentKey, { path: isoPath, layout, ...(full.checkpoint ? { checkpoint: full.checkpoint } : {}) });
+          base = { path: job.isoPath, layout, sha256: full.sha256, ...(full.checkpoint ? { checkpoint: full.checkpoint } : {}) };
         }
-        written = { bytes: full.bytes, sha256: full.sha256 };
-        ctx.events.log('info', `mastered ${isoPath} (${full.bytes} bytes)`, { sha256: full.sha256 });
+        result = { path: full.path, bytes: full.bytes, sha256: full.sha256, thin: false };
+        ctx.events.log('info', `mastered ${job.isoPath} (${full.bytes} bytes)`, { sha256: full.sha256 });
       }
-      await writeFile(job.recordPath, JSON.stringify({ bytes: written.bytes, sha256: written.sha256, ...record } satisfies MasterRecord) + '\n');
+      // The other form of this disc, from an earlier run, is stale now (no kept thin image stands on
+      // it: those stand on this run's master only).
+      await rm(result.thin ? job.isoPath : `${job.isoPath}${THIN_SUFFIX}`, { force: true });
+      const record: MasterRecord = { bytes: result.bytes, sha256: result.sha256, ...expected(job), ...(result.thin ? { thin: true } : {}) };
+      await writeFile(job.recordPath, JSON.stringify(record) + '\n');
+      written.set(job, masteredDisc(job, result.path, result));
     }
-    discs.push({
-      subscriberId: set.subscriberId,
-      code: set.code,
-      pipeline: set.pipeline,
-      sequence: set.sequence,
-      number: disc.number,
-      of: disc.of,
-      volumeId: disc.volumeId,
-      isoPath,
-      bytes: written.bytes,
-      sha256: written.sha256,
-      manifestSha256,
-    });
   }
-  return { discs };
+  // Before the record stage marks any disc as made.
+  await flushThinImages(unflushed);
+  return { discs: jobs.map((j) => written.get(j) as MasteredDisc) };
+}
+
+/**
+ * One reserve for a whole group, so every member's image has the same size and shared prefix: room
+ * for its largest tail. Members after the first are measured from the first's plan (rebase-layout).
+ */
+function tailReserveOf(members: DiscJob[]): number | undefined {
+  const first = members[0];
+  if (first === undefined || members.length < 2) return undefined;
+  const fit = planTailFit(first.inputs, first.options);
+  const used = members.map((j) => tailSectorsUsedFrom(fit, j.inputs, j.options) ?? tailSectorsUsed(j.inputs, j.options));
+  return tailReserveFor(Math.max(...used));
+}
+
+/** A disc's layout (rebased from its group master's when there is one) that must fit its medium. */
+function planJob(job: DiscJob, tailSectors: number | undefined, master: IsoLayout | undefined): IsoLayout {
+  const { set, isoPath } = job;
+  const layout = tailSectors === undefined
+    ? planIsoLayout(job.inputs.map(({ tail: _tail, ...f }) => f), job.options)
+    : planFromMaster(master, job.inputs, { ...job.options, tailSectors });
+  // The planner left room for metadata; this is the final word on whether the image fits its medium.
+  if (layout.totalSectors > MEDIUM_SECTORS[set.medium]) {
+    throw new PatchdiscError(
+      'FILE_TOO_LARGE',
+      `Cannot master ${isoPath}: the image needs ${layout.totalSectors} sectors but a ${set.medium} holds ${MEDIUM_SECTORS[set.medium]}; plan again with a larger medium`,
+      { details: { iso: isoPath, sectors: layout.totalSectors, medium: set.medium } },
+    );
+  }
+  return layout;
+}
+
+function masteredDisc(job: DiscJob, isoPath: string, image: { bytes: number; sha256: string }): MasteredDisc {
+  const { set, disc } = job;
+  return {
+    subscriberId: set.subscriberId,
+    code: set.code,
+    pipeline: set.pipeline,
+    sequence: set.sequence,
+    number: disc.number,
+    of: disc.of,
+    volumeId: disc.volumeId,
+    isoPath,
+    bytes: image.bytes,
+    sha256: image.sha256,
+    manifestSha256: job.manifestSha256,
+  };
 }
 
 /** Builds and signs every disc's metadata first, so each group's tail reserve can fit its largest. */
@@ -217,17 +268,33 @@ async function planJobs(ctx: BuildContext, sets: PlannedSet[], week: string, key
   return jobs;
 }
 
-async function reuseMastered(isoPath: string, recordPath: string, expected: Omit<MasterRecord, 'bytes' | 'sha256'>): Promise<{ bytes: number; sha256: string } | undefined> {
-  if (!existsSync(isoPath) || !existsSync(recordPath)) return undefined;
+/**
+ * The disc an earlier run finished, when its record matches what this run would write: a full image
+ * of the recorded size, or a thin image whose header records the same image (and whose master it
+ * names, for the caller to check).
+ */
+async function reuseMastered(
+  isoPath: string,
+  recordPath: string,
+  expected: PlannedJob['expected'],
+): Promise<{ path: string; bytes: number; sha256: string; thin: boolean; masterPath?: string } | undefined> {
+  if (!existsSync(recordPath)) return undefined;
   try {
     const rec = JSON.parse(await readFile(recordPath, 'utf8')) as MasterRecord;
-    const st = await stat(isoPath);
     // The tail reserve is part of the layout: a disc mastered alone is not the one a group shares.
-    if (rec.manifestSha256 === expected.manifestSha256 && rec.tailSectors === expected.tailSectors && st.size === rec.bytes) {
-      return { bytes: rec.bytes, sha256: rec.sha256 };
+    if (rec.manifestSha256 !== expected.manifestSha256 || rec.tailSectors !== expected.tailSectors) return undefined;
+    if (rec.thin !== true) {
+      const st = await stat(isoPath);
+      return st.size === rec.bytes ? { path: isoPath, bytes: rec.bytes, sha256: rec.sha256, thin: false } : undefined;
     }
+    const path = `${isoPath}${THIN_SUFFIX}`;
+    const image = await openImageFile(path);
+    await image.close();
+    const thin = image.thin;
+    if (thin === undefined || thin.bytes !== rec.bytes || thin.sha256 !== rec.sha256) return undefined;
+    return { path, bytes: rec.bytes, sha256: rec.sha256, thin: true, masterPath: thin.masterPath };
   } catch {
-    // A torn record: master again.
+    // A torn record, a missing image or master: master again.
   }
   return undefined;
 }

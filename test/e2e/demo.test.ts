@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import Database from 'better-sqlite3';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/run-cli.ts';
+import { BIN, runCli } from '../helpers/run-cli.ts';
 import { makeTempDir, requireTools } from '../helpers/tools.ts';
 
 const WEEK1 = '2026-W40';
@@ -23,6 +23,21 @@ interface DemoJson {
     shipments: { id: number; subscriber: string; status: string }[];
   }[];
 }
+
+/** Thin images written out once with `patchdisc iso export` (as the mailroom does to burn them). */
+const exported = new Map<string, string>();
+function isoOf(d: { iso: string }): string {
+  if (!d.iso.endsWith('.thin')) return d.iso;
+  let out = exported.get(d.iso);
+  if (out === undefined) {
+    out = `${d.iso}.exported.iso`;
+    execFileSync(process.execPath, [BIN, 'iso', 'export', d.iso, '--out', out, '--quiet']);
+    exported.set(d.iso, out);
+  }
+  return out;
+}
+
+const d0Size = (d: { iso: string }): number => statSync(d.iso).size;
 
 function sha256(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
@@ -74,11 +89,24 @@ describe('patchdisc demo (npm start) end to end', () => {
       expect([...subs].sort()).toEqual(['DEMO-CD-001', 'DEMO-DVD-002']);
       expect(w.shipments.map((s) => s.subscriber).sort()).toEqual(['DEMO-CD-001', 'DEMO-DVD-002']);
       for (const d of w.discs) {
-        expect(statSync(d.iso).size).toBe(d.bytes);
-        expect(sha256(d.iso)).toBe(d.sha256);
+        const iso = isoOf(d);
+        expect(statSync(iso).size).toBe(d.bytes);
+        expect(sha256(iso)).toBe(d.sha256);
       }
     }
     expect(first.fingerprint).toBe(sha256(first.certificate));
+  });
+
+  it('shares one master between the two subscribers of the same content: the second disc is a small thin image of it', () => {
+    for (const w of first.weeks) {
+      const [cd, dvd] = ['DEMO-CD-001', 'DEMO-DVD-002'].map((code) => w.discs.find((d) => d.subscriber === code)!);
+      expect(cd!.iso.endsWith('.iso')).toBe(true);
+      // Both subscribers started together, so both get the same updates: one master, one thin image.
+      expect(dvd!.iso.endsWith('.iso.thin')).toBe(true);
+      expect(statSync(dvd!.iso).size).toBeLessThan(d0Size(cd!) / 20);
+      expect(dvd!.sha256).not.toBe(cd!.sha256);
+      expect(statSync(isoOf(dvd!)).size).toBe(dvd!.bytes);
+    }
   });
 
   it('gives each subscriber increasing sequence numbers, week 2 carrying new updates', () => {
@@ -98,8 +126,8 @@ describe('patchdisc demo (npm start) end to end', () => {
         const b = join(tmp.dir, 'xbsd', d.volumeId + d.subscriber);
         mkdirSync(a, { recursive: true });
         mkdirSync(b, { recursive: true });
-        execFileSync('7z', ['x', '-y', `-o${a}`, d.iso], { stdio: 'ignore' });
-        execFileSync('bsdtar', ['-xf', d.iso, '-C', b]);
+        execFileSync('7z', ['x', '-y', `-o${a}`, isoOf(d)], { stdio: 'ignore' });
+        execFileSync('bsdtar', ['-xf', isoOf(d), '-C', b]);
         const ta = tree(a);
         const tb = tree(b);
         expect([...ta.keys()].sort()).toEqual([...tb.keys()].sort());
@@ -144,6 +172,10 @@ describe('patchdisc demo (npm start) end to end', () => {
     expect(replay.stderr).toMatch(/sequence/);
     const other = await runCli(['verify', cd[1]!.iso, '--cert', first.certificate, '--subscriber', 'DEMO-DVD-002', '--state', state, '--at', '2026-10-10']);
     expect(other.code).toBe(3);
+    // The thin image of the other subscriber verifies as it stands, read through its master.
+    const dvd = first.weeks[0]!.discs.find((d) => d.subscriber === 'DEMO-DVD-002')!;
+    const thin = await runCli(['verify', dvd.iso, '--cert', first.certificate, '--subscriber', 'DEMO-DVD-002', '--state', join(tmp.dir, 'dvd-state.json'), '--at', '2026-10-10', '--json']);
+    expect(thin.code, thin.stdout + thin.stderr).toBe(0);
   });
 
   it('records one shipment per active subscriber and week, none for the expired subscriber', () => {

@@ -1,4 +1,5 @@
 import { formatFingerprint } from '../../disc/keys.ts';
+import { THIN_SUFFIX } from '../../iso/thin-image.ts';
 import { runDemo } from '../../pipeline/run-demo.ts';
 import { parseWeek } from '../../pipeline/week.ts';
 import { Reporter, resolveDataDir, type CliIo, type GlobalOptions } from '../cli-io.ts';
@@ -48,5 +49,10 @@ export async function demoCommand(opts: DemoCommandOptions, io: CliIo): Promise<
   }
   reporter.line('');
   reporter.line(`verify a disc: patchdisc verify ${summary.weeks.at(-1)?.discs[0]?.iso ?? 'DISC.iso'} --cert ${summary.certificate} --subscriber ${summary.weeks.at(-1)?.discs[0]?.subscriber ?? 'CODE'}`);
+  const thin = summary.weeks.at(-1)?.discs.find((d) => d.iso.endsWith(THIN_SUFFIX));
+  if (thin !== undefined) {
+    // Subscribers with the same content share one master; the others' discs are its tail only.
+    reporter.line(`a .iso.thin disc is a shared master plus that subscriber's own files; write its .iso with: patchdisc iso export ${thin.iso} --out ${thin.subscriber}.iso`);
+  }
   return 0;
 }

@@ -2,6 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { PatchdiscError } from '../../errors.ts';
 import { checkIso } from '../../iso/check-iso.ts';
+import { exportImage } from '../../iso/export-image.ts';
 import { planIsoLayout, type IsoFileInput } from '../../iso/layout.ts';
 import { writeIso } from '../../iso/write-iso.ts';
 import { Reporter, type CliIo, type GlobalOptions } from '../cli-io.ts';
@@ -72,4 +73,48 @@ export async function isoCheckCommand(file: string, opts: GlobalOptions, io: Cli
   else if (res.problems.length === 0) r.line(`${file}: ok (volume ${res.volumeId}, ${res.files} files)`);
   else for (const p of res.problems) io.stderr(`${file}: ${p}\n`);
   return res.problems.length === 0 ? 0 : EXIT_INVALID;
+}
+
+export interface IsoExportOptions extends GlobalOptions {
+  out?: string;
+  /** Commander's `--no-fsync`: false when given. */
+  fsync?: boolean;
+}
+
+/**
+ * `patchdisc iso export IMAGE --out FILE.iso|-`: the whole image a thin image stands for (or a plain
+ * .iso) written to a file, or to standard output for a burner reading stdin; a thin image's bytes are
+ * checked against the SHA-256 it records.
+ */
+export async function isoExportCommand(image: string, opts: IsoExportOptions, io: CliIo): Promise<number> {
+  const r = new Reporter(opts, io);
+  if (!opts.out) throw new PatchdiscError('USAGE', 'Cannot export an image: --out FILE.iso (or - for standard output) is required');
+  const from = resolve(io.cwd, image);
+  if (opts.out === '-') {
+    if (io.stdoutStream === undefined) throw new PatchdiscError('USAGE', 'Cannot export to standard output here: no byte stream');
+    const stream = io.stdoutStream;
+    // A burner that stops reading closes the pipe: one clear line, not an EPIPE trace.
+    const res = await exportImage(from, stream).catch((err: unknown) => {
+      if ((err as { cause?: NodeJS.ErrnoException }).cause?.code === 'EPIPE') {
+        throw new PatchdiscError('ABORTED', `Cannot export ${image}: the reader closed standard output before the end`, { cause: err });
+      }
+      throw err;
+    });
+    io.stderr(`${image}: ${res.bytes} bytes written to standard output, sha256 ${res.sha256}${res.thin ? ' (matches its record)' : ''}\n`);
+    return 0;
+  }
+  const out = resolve(io.cwd, opts.out);
+  if (out === from) throw new PatchdiscError('USAGE', `Cannot export ${image} onto itself: choose another --out`);
+  const progress = opts.json || opts.quiet ? undefined : ttyProgress(io.isTTY);
+  try {
+    const res = await exportImage(from, out, {
+      durable: opts.fsync !== false,
+      onProgress: (w, t) => progress?.events.masterProgress?.({ iso: out, written: w, total: t }),
+    });
+    if (r.json) r.result({ image: from, iso: out, bytes: res.bytes, sha256: res.sha256, thin: res.thin });
+    else r.line(`${out}: ${res.bytes} bytes, sha256 ${res.sha256}${res.thin ? ` (from thin image ${image}, matches its record)` : ''}`);
+  } finally {
+    progress?.stop();
+  }
+  return 0;
 }

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkIso } from '../../../src/iso/check-iso.ts';
-import { planIsoLayout, tailReserveFor, tailSectorsUsed, TAIL_PADDING_SECTORS, type IsoFileInput, type IsoLayout, type IsoOptions } from '../../../src/iso/layout.ts';
+import { planIsoLayout, tailReserveFor, tailSectorsUsed, TAIL_PADDING_SECTORS, TAIL_RESERVE_MIN, TAIL_RESERVE_UNIT, type IsoFileInput, type IsoLayout, type IsoOptions } from '../../../src/iso/layout.ts';
 import { SECTOR_SIZE } from '../../../src/iso/volume-descriptor.ts';
 import { patchIncompatibility, writeIsoPatch } from '../../../src/iso/write-iso-patch.ts';
 import { writeIso } from '../../../src/iso/write-iso.ts';
@@ -74,8 +74,9 @@ describe('writeIsoPatch()', () => {
     const layout = layoutOf(metaB);
     const tail = layout.tail!;
     expect(tail.sectors).toBe(tailSectors);
-    expect(tail.sectors * SECTOR_SIZE % (1024 * 1024)).toBe(0);
-    expect(tail.sectors * SECTOR_SIZE).toBeGreaterThanOrEqual(2 * 1024 * 1024);
+    expect(tail.sectors * SECTOR_SIZE % TAIL_RESERVE_UNIT).toBe(0);
+    expect(tail.sectors * SECTOR_SIZE).toBeGreaterThanOrEqual(TAIL_RESERVE_MIN);
+    expect(tail.sectors).toBeGreaterThanOrEqual(tail.used);
     expect(layout.totalSectors).toBe(tail.lba + tail.sectors + TAIL_PADDING_SECTORS);
     const inTail = (lba: number, size: number): boolean => lba >= tail.lba && lba + Math.ceil(size / SECTOR_SIZE) <= tail.lba + tail.used;
     for (const n of layout.nodes.filter((x) => x.isDir)) {
