@@ -8,14 +8,16 @@
  * reading sources straight into the write buffers saves a copy; and a datasync every SYNC_EVERY
  * bytes starts writeback while later bytes are still being produced, so the final fsync (the image
  * is renamed into place only once durable) finds little left to do instead of the whole image.
- * SHA-256 is sequential, so buffers are hashed strictly in image order, on this thread, which keeps
- * the `Hash.copy()` checkpoint of the reserved-tail mode in-process.
+ * SHA-256 is sequential, so buffers are hashed strictly in image order, on a worker thread
+ * (ImageHasher) reading the same shared memory; a buffer is filled again only once both its write
+ * and its hash are done.
  */
-import { createHash, type Hash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
-import { hashCheckpoint, type IsoHashCheckpoint } from './write-iso.ts';
+import { ImageHasher } from './image-hasher.ts';
+import { ImageWriter } from './image-writer.ts';
+import type { IsoHashCheckpoint } from './write-iso.ts';
 
-/** Bytes per write(2); large writes keep the disk busy. */
+/** Bytes per buffer of the ring: read into, hashed and written as one. */
 export const WRITE_BUFFER_SIZE = 4 * 1024 * 1024;
 /** Buffers in the ring: one being filled while the others are read into, hashed or written. */
 export const SINK_BUFFERS = 4;
@@ -31,7 +33,9 @@ export interface ImageSinkOptions {
 }
 
 interface Slot {
+  /** A view of the whole shared buffer the hash worker reads as `slot` number `index`. */
   buf: Buffer;
+  index: number;
   /** Reads into this buffer not yet landed. */
   fills: Promise<unknown>[];
   /** Settles when the buffer is hashed and written, so it may be filled again. */
@@ -44,14 +48,17 @@ export class ImageSink {
   private fill = 0;
   /** Bytes sealed into the pipeline (hashed and written or on their way). */
   private sealed = 0;
-  /** Settles when every sealed buffer is hashed; hashing is chained to keep image order. */
-  private hashed: Promise<void> = Promise.resolve();
+  /** Settles when every sealed buffer is handed to the hasher; chained to keep image order. */
+  private posted: Promise<void> = Promise.resolve();
   /** Settles when every sealed buffer is hashed and written; progress is reported along it. */
   private committed: Promise<void> = Promise.resolve();
+  /** Settles when every sealed buffer is handed to the writer; chained to keep image order. */
+  private writePosted: Promise<void> = Promise.resolve();
   private syncing: Promise<void> | undefined;
   private syncedUpTo = 0;
   private failure: unknown;
-  private readonly hash: Hash = createHash('sha256');
+  private readonly hasher: ImageHasher;
+  private readonly writer: ImageWriter;
   checkpoint: IsoHashCheckpoint | undefined;
 
   constructor(
@@ -59,7 +66,14 @@ export class ImageSink {
     private readonly total: number,
     private readonly options: ImageSinkOptions = {},
   ) {
-    for (let i = 0; i < SINK_BUFFERS; i++) this.slots.push({ buf: Buffer.alloc(WRITE_BUFFER_SIZE), fills: [], done: Promise.resolve() });
+    const shared: SharedArrayBuffer[] = [];
+    for (let index = 0; index < SINK_BUFFERS; index++) {
+      const memory = new SharedArrayBuffer(WRITE_BUFFER_SIZE);
+      shared.push(memory);
+      this.slots.push({ buf: Buffer.from(memory), index, fills: [], done: Promise.resolve() });
+    }
+    this.hasher = new ImageHasher(shared);
+    this.writer = new ImageWriter(fh.fd, shared);
   }
 
   /** Bytes handed to the sink so far (sealed or in the buffer being filled). */
@@ -114,14 +128,26 @@ export class ImageSink {
     if (this.fill > 0) this.seal();
     await this.committed.catch(() => undefined);
     await this.syncing;
-    this.throwIfFailed();
-    return this.hash.digest('hex');
+    await this.writer.terminate();
+    try {
+      this.throwIfFailed();
+      const sha256 = await this.hasher.digest();
+      this.checkpoint = this.hasher.checkpoint();
+      return sha256;
+    } catch (err) {
+      await this.hasher.terminate();
+      throw err;
+    }
   }
 
-  /** Waits until no read, write or sync is in flight (after a failure, before closing the file). */
+  /**
+   * Waits until no read, write or sync is in flight and stops the hash worker (after a failure,
+   * before closing the file).
+   */
   async settle(): Promise<void> {
     await Promise.allSettled(this.slots.flatMap((s) => [...s.fills, s.done]));
     await Promise.allSettled([this.committed, this.syncing]);
+    await Promise.all([this.hasher.terminate(), this.writer.terminate()]);
   }
 
   /** Hands the current buffer to the pipeline: hash (in order) and write once its reads landed. */
@@ -134,12 +160,20 @@ export class ImageSink {
       for (const r of results) if (r.status === 'rejected') throw r.reason;
     });
     slot.fills = [];
-    const data = slot.buf.subarray(0, length);
-    const written = ready.then(() => this.writeAt(data, position));
-    const hashed = Promise.all([this.hashed, ready]).then(() => {
-      if (this.failure === undefined) this.update(data, position);
+    // Handed over in image order as soon as the reads landed: the file grows sequentially.
+    let writeReply: Promise<void> = Promise.resolve();
+    const writePosted = Promise.all([this.writePosted, ready]).then(() => {
+      if (this.failure === undefined) writeReply = this.writer.write(slot.index, length, position);
     });
-    this.hashed = hashed;
+    this.writePosted = writePosted;
+    const written = writePosted.then(() => writeReply);
+    // Posted in image order as soon as the reads landed; the reply comes once the worker hashed it.
+    let hashReply: Promise<void> = Promise.resolve();
+    const posted = Promise.all([this.posted, ready]).then(() => {
+      if (this.failure === undefined) hashReply = this.hasher.update(slot.index, length, this.checkpointIn(position, length));
+    });
+    this.posted = posted;
+    const hashed = posted.then(() => hashReply);
     const both = Promise.all([written, hashed]);
     this.committed = Promise.all([this.committed, both]).then(() => this.progress(position + length));
     slot.done = both.then(() => undefined, (err: unknown) => this.fail(err));
@@ -149,25 +183,11 @@ export class ImageSink {
     this.fill = 0;
   }
 
-  private update(data: Buffer, position: number): void {
+  /** Where in the buffer at `position` (of `length` bytes) the checkpoint falls, if it does. */
+  private checkpointIn(position: number, length: number): { cut: number; offset: number } | undefined {
     const at = this.options.checkpointAt;
-    const cut = at === undefined ? -1 : at - position;
-    if (cut >= 0 && cut < data.length) {
-      this.hash.update(data.subarray(0, cut));
-      this.checkpoint = hashCheckpoint(position + cut, this.hash.copy());
-      this.hash.update(data.subarray(cut));
-    } else {
-      this.hash.update(data);
-    }
-  }
-
-  private async writeAt(data: Buffer, position: number): Promise<void> {
-    let done = 0;
-    while (done < data.length) {
-      const { bytesWritten } = await this.fh.write(data, done, data.length - done, position + done);
-      if (bytesWritten === 0) throw new Error(`short write: ${done} of ${data.length} bytes at byte ${position}`);
-      done += bytesWritten;
-    }
+    if (at === undefined || at < position || at >= position + length) return undefined;
+    return { cut: at - position, offset: at };
   }
 
   private progress(committed: number): void {

@@ -57,6 +57,11 @@ export function hashCheckpoint(offset: number, hash: Hash): IsoHashCheckpoint {
 
 /** Source files kept open at once; each is closed once its last read has landed. */
 const MAX_OPEN_SOURCES = 64;
+/**
+ * Source files opened (and sized) ahead of the one being copied, so that the next file's reads are
+ * issued at once instead of after an open and a stat waiting in the threadpool's queue.
+ */
+const OPEN_AHEAD = 8;
 
 /** Writes the image planned by `layout` to `outPath` and returns its size and SHA-256. */
 export async function writeIso(layout: IsoLayout, outPath: string, options: WriteIsoOptions = {}): Promise<WriteIsoResult> {
@@ -70,17 +75,18 @@ export async function writeIso(layout: IsoLayout, outPath: string, options: Writ
   const tailStart = layout.tail === undefined ? undefined : layout.tail.lba * SECTOR_SIZE;
   const sink = new ImageSink(fh, layout.totalBytes, { onProgress, checkpointAt: tailStart, durable });
   const sources: Promise<unknown>[] = [];
+  const data = layout.files.filter((f) => f.size > 0 && !f.inTail);
+  const opener = new SourceOpener(data);
   try {
     const { head, tail } = encodeRegions(layout);
     await sink.write(head);
-    for (const file of layout.files) {
-      if (file.size === 0 || file.inTail) continue;
+    for (const [i, file] of data.entries()) {
       if (sink.offset !== file.lba * SECTOR_SIZE) {
         throw new PatchdiscError('INTERNAL', `Cannot write ${JSON.stringify(file.path)}: image is at byte ${sink.offset}, layout puts it at sector ${file.lba}`);
       }
       if (sources.length >= MAX_OPEN_SOURCES) await sources.shift();
       checkAborted(signal, file.path);
-      const { closed } = await copyFile(file, sink, signal);
+      const { closed } = await copyFile(file, opener.take(i), sink, signal);
       // Settled (never rejects): a failed read fails the sink, which reports it.
       if (closed !== undefined) sources.push(closed.then(() => undefined, () => undefined));
       await sink.zeros((SECTOR_SIZE - (file.size % SECTOR_SIZE)) % SECTOR_SIZE);
@@ -105,6 +111,7 @@ export async function writeIso(layout: IsoLayout, outPath: string, options: Writ
     // No read or write may still be running on a file handle once it is closed.
     await sink.settle();
     await Promise.allSettled(sources);
+    await opener.closeUntaken();
     await fh.close().catch(() => undefined);
     await rm(partial, { force: true });
     if (isPatchdiscError(err)) throw err;
@@ -112,28 +119,70 @@ export async function writeIso(layout: IsoLayout, outPath: string, options: Writ
   }
 }
 
+/** Opens the source files of `files` OPEN_AHEAD ahead of the one taken, each checked for its size. */
+class SourceOpener {
+  private readonly opening: (Promise<FileHandle> | undefined)[] = [];
+  private started = 0;
+  private taken = 0;
+
+  constructor(private readonly files: readonly PlannedFile[]) {}
+
+  /** Files[i]'s open source (undefined for a buffer source); files are taken in order. */
+  take(i: number): Promise<FileHandle> | undefined {
+    for (; this.started < this.files.length && this.started <= i + OPEN_AHEAD; this.started++) {
+      const file = this.files[this.started] as PlannedFile;
+      if (file.source.kind !== 'file') continue;
+      const opened = openSource(file, file.source.path);
+      // Its failure is reported when the file is taken (or ignored after an earlier failure).
+      opened.catch(() => undefined);
+      this.opening[this.started] = opened;
+    }
+    const opened = this.opening[i];
+    this.opening[i] = undefined;
+    this.taken = i + 1;
+    return opened;
+  }
+
+  /** Closes every source opened ahead but never taken (after a failure). */
+  async closeUntaken(): Promise<void> {
+    const left = this.opening.slice(this.taken).filter((p) => p !== undefined);
+    await Promise.allSettled(left.map(async (p) => (await p).close()));
+  }
+}
+
+async function openSource(file: PlannedFile, path: string): Promise<FileHandle> {
+  const src = await open(path, 'r').catch((err: unknown) => {
+    throw ioError(err, readAction(file, path));
+  });
+  try {
+    const { size } = await src.stat();
+    if (size !== file.size) throw sizeMismatch(file, size);
+    return src;
+  } catch (err) {
+    await src.close().catch(() => undefined);
+    throw err;
+  }
+}
+
 /**
- * Hands `file`'s bytes to the sink: buffers are copied; a source file is read straight into the
- * sink's buffers, several reads in flight. Returns as soon as every read is issued, with, for a
- * source file, `closed`: settles once its last read has landed and the file is closed (its failure
- * also fails the sink).
+ * Hands `file`'s bytes to the sink: buffers are copied; a source file (`opened`, from SourceOpener)
+ * is read straight into the sink's buffers, several reads in flight. Returns as soon as every read is
+ * issued, with, for a source file, `closed`: settles once its last read has landed and the file is
+ * closed (its failure also fails the sink).
  */
-async function copyFile(file: PlannedFile, sink: ImageSink, signal: AbortSignal | undefined): Promise<{ closed?: Promise<void> }> {
+async function copyFile(file: PlannedFile, opened: Promise<FileHandle> | undefined, sink: ImageSink, signal: AbortSignal | undefined): Promise<{ closed?: Promise<void> }> {
   if (file.source.kind === 'buffer') {
     if (file.source.data.length !== file.size) throw sizeMismatch(file, file.source.data.length);
     await sink.write(file.source.data);
     return {};
   }
   const path = file.source.path;
-  const src = await open(path, 'r').catch((err: unknown) => {
-    throw ioError(err, readAction(file, path));
-  });
+  if (opened === undefined) throw new PatchdiscError('INTERNAL', `Cannot write ${JSON.stringify(file.path)}: its source was not opened`);
+  const src = await opened;
   const reads: Promise<void>[] = [];
   // Set inside the callback below (a plain `let` would be narrowed to undefined).
   const closing: { closed?: Promise<void> } = {};
   try {
-    const { size } = await src.stat();
-    if (size !== file.size) throw sizeMismatch(file, size);
     let position = 0;
     while (position < file.size) {
       checkAborted(signal, file.path);
