@@ -1,17 +1,12 @@
 import { constants as fsConstants } from 'node:fs';
-import { open, readFile, rm } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { PatchdiscError } from '../errors.ts';
 import type { ContentStore } from './content-store.ts';
 import { HASH_BLOCK_SIZE, sharedHashPool } from './hash-pool.ts';
 import type { Digests, HashPool, HashSession } from './hash-pool.ts';
-
-/** What is kept beside a partial download so a later run may resume it (Range + If-Range). */
-export interface PartialMeta {
-  url: string;
-  etag?: string;
-  lastModified?: string;
-}
+import { readPartialMeta, writePartialMeta } from './partial-meta.ts';
+import type { PartialMeta } from './partial-meta.ts';
 
 /** Bytes handed to the hash worker and not yet hashed before the download waits for it. */
 const MAX_HASH_BACKLOG = 16 * HASH_BLOCK_SIZE;
@@ -29,6 +24,17 @@ const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
 
 function isDiskFull(err: unknown): boolean {
   return DISK_FULL_CODES.has((err as NodeJS.ErrnoException).code ?? '');
+}
+
+/** Opens a file in `partial/`, making the store's directories again when they went missing. */
+async function openMaking(store: ContentStore, path: string, flags: string | number): Promise<FileHandle> {
+  try {
+    return await open(path, flags);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    await store.ensureDirs(true);
+    return open(path, flags);
+  }
 }
 
 /**
@@ -76,18 +82,18 @@ export class PartialFile {
   static async open(store: ContentStore, sha1: string, url: string, pool: HashPool = sharedHashPool()): Promise<PartialFile> {
     await store.ensureDirs();
     const partial = new PartialFile(store.partialPathFor(sha1), url, pool);
-    const meta = await partial.#readMeta();
-    const resumable = meta !== undefined && meta.url === url && (meta.etag !== undefined || meta.lastModified !== undefined);
+    const meta = await readPartialMeta(partial.metaPath);
+    const resumable = meta !== undefined && meta !== 'none' && meta.url === url && (meta.etag !== undefined || meta.lastModified !== undefined);
     if (resumable) {
       partial.#meta = meta;
       partial.#metaOnDisk = true;
       partial.#metaCurrent = true;
       // Read-write without truncation, created when the data file went missing.
-      partial.#fh = await open(partial.dataPath, fsConstants.O_RDWR | fsConstants.O_CREAT);
+      partial.#fh = await openMaking(store, partial.dataPath, fsConstants.O_RDWR | fsConstants.O_CREAT);
       await partial.#rehash();
     } else {
-      await rm(partial.metaPath, { force: true });
-      partial.#fh = await open(partial.dataPath, 'w');
+      if (meta !== 'none') await rm(partial.metaPath, { force: true });
+      partial.#fh = await openMaking(store, partial.dataPath, 'w');
     }
     return partial;
   }
@@ -106,19 +112,6 @@ export class PartialFile {
 
   get etag(): string | undefined {
     return this.#meta.etag;
-  }
-
-  async #readMeta(): Promise<PartialMeta | undefined> {
-    try {
-      const parsed = JSON.parse(await readFile(this.metaPath, 'utf8')) as Partial<PartialMeta>;
-      if (typeof parsed.url !== 'string') return undefined;
-      const meta: PartialMeta = { url: parsed.url };
-      if (typeof parsed.etag === 'string') meta.etag = parsed.etag;
-      if (typeof parsed.lastModified === 'string') meta.lastModified = parsed.lastModified;
-      return meta;
-    } catch {
-      return undefined;
-    }
   }
 
   /** Streams the bytes already on disk through the fresh hash (the resume path). */
@@ -157,22 +150,12 @@ export class PartialFile {
     if (this.#metaOnDisk) await this.#saveMeta();
   }
 
-  /**
-   * Writes the resume record in place: a record torn by a crash does not parse, and the next run
-   * then starts the file afresh, which the digests make safe.
-   */
+  /** Writes the resume record (see writePartialMeta) unless the one on disk is current. */
   async #saveMeta(): Promise<void> {
     if (this.#metaCurrent) return;
     const meta = this.#meta;
     this.#metaOnDisk = true;
-    await this.#guardDiskFull(async () => {
-      const fh = await open(this.metaPath, 'w');
-      try {
-        await fh.writeFile(`${JSON.stringify(meta)}\n`);
-      } finally {
-        await fh.close();
-      }
-    });
+    await this.#guardDiskFull(() => writePartialMeta(this.metaPath, meta));
     // Only when no newer validator arrived meanwhile.
     if (meta === this.#meta) this.#metaCurrent = true;
   }

@@ -71,11 +71,36 @@ export function checkIsoAgainstTruth(iso: string, into: string, truth: ReadonlyM
 }
 
 /**
+ * The records of a content store, read independently of src/fetch: the last line of `records.jsonl`
+ * for a SHA-1 wins and a removal line forgets it; a file without one may have the JSON record an older
+ * version wrote beside it.
+ */
+function storeRecords(dataDir: string): Map<string, { sha256: string; size: number }> {
+  const records = new Map<string, { sha256: string; size: number }>();
+  const log = join(dataDir, 'store', 'records.jsonl');
+  if (!existsSync(log)) return records;
+  for (const line of readFileSync(log, 'utf8').split('\n')) {
+    if (line === '') continue;
+    let rec: { sha1?: string; sha256: string; size: number; removed?: boolean };
+    try {
+      rec = JSON.parse(line) as typeof rec;
+    } catch {
+      continue; // a line torn by a crash
+    }
+    if (rec.sha1 === undefined) continue;
+    if (rec.removed === true) records.delete(rec.sha1);
+    else records.set(rec.sha1, rec);
+  }
+  return records;
+}
+
+/**
  * The content store's invariant: every file under store/sha1 has the SHA-1 of its name and a record
  * whose SHA-256 and size match. Returns problems.
  */
 export function checkStore(dataDir: string): { problems: string[]; files: number } {
   const problems: string[] = [];
+  const records = storeRecords(dataDir);
   let count = 0;
   for (const [rel, abs] of listFiles(join(dataDir, 'store', 'sha1'))) {
     if (rel.endsWith('.json')) continue;
@@ -88,12 +113,12 @@ export function checkStore(dataDir: string): { problems: string[]; files: number
       problems.push(`store/sha1/${rel}: content SHA-1 is ${sha1}`);
       continue;
     }
-    const recordPath = `${abs}.json`;
-    if (!existsSync(recordPath)) {
+    const legacy = `${abs}.json`;
+    const rec = records.get(name) ?? (existsSync(legacy) ? (JSON.parse(readFileSync(legacy, 'utf8')) as { sha256: string; size: number }) : undefined);
+    if (rec === undefined) {
       problems.push(`store/sha1/${rel}: no record`);
       continue;
     }
-    const rec = JSON.parse(readFileSync(recordPath, 'utf8')) as { sha256: string; size: number };
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     if (rec.sha256 !== sha256 || rec.size !== bytes.length) problems.push(`store/sha1/${rel}: record disagrees with content`);
   }
