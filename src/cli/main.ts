@@ -56,6 +56,7 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
     .option('--pipeline <name>', 'only this pipeline (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
     .option('--week <YYYY-Www>', 'the week to build (default: the current week in the configured time zone)')
     .option('--dry-run', 'print the preview (KBs per subscriber, sizes, discs) and write nothing')
+    .option('--remaster', 'for a built week: check every disc image against the ledger and write again those missing or damaged (same bytes)')
     .action(async (_o, cmd: Command) => run(cmd, async (o, io) => (await import('./commands/build.ts')).buildCommand(o, io)));
 
   registerMore(program, run);

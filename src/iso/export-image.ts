@@ -55,7 +55,7 @@ export async function exportImage(from: string, to: string | Writable, options: 
     if (image.thin !== undefined && sha256 !== image.thin.sha256) {
       throw new PatchdiscError(
         'HASH_MISMATCH',
-        `Cannot export ${from}: the image hashes to ${sha256}, its record says ${image.thin.sha256}; its master ${image.thin.masterPath} has changed, rebuild the week to master it again`,
+        `Cannot export ${from}: the image hashes to ${sha256}, its record says ${image.thin.sha256}; its master ${image.thin.masterPath} has changed; write the week's discs again with patchdisc build --week WEEK --remaster`,
         { details: { path: from, expected: image.thin.sha256, actual: sha256 } },
       );
     }
@@ -106,4 +106,23 @@ function writeToStream(stream: Writable, buf: Buffer): Promise<void> {
     stream.once('drain', onDrain);
     stream.once('error', onError);
   });
+}
+
+/** Size and SHA-256 of the image `path` stands for (an .iso, or a thin image read through its master). */
+export async function hashImage(path: string, signal?: AbortSignal): Promise<{ bytes: number; sha256: string }> {
+  const image = await openImageFile(path);
+  try {
+    const hash = createHash('sha256');
+    const buf = Buffer.allocUnsafe(EXPORT_CHUNK);
+    for (let position = 0; position < image.bytes; ) {
+      checkAborted(signal, path);
+      const { bytesRead } = await image.read(buf, 0, Math.min(buf.length, image.bytes - position), position);
+      if (bytesRead === 0) throw new PatchdiscError('ISO_CORRUPT', `Cannot hash ${path}: it ends at byte ${position} of ${image.bytes}`);
+      hash.update(buf.subarray(0, bytesRead));
+      position += bytesRead;
+    }
+    return { bytes: image.bytes, sha256: hash.digest('hex') };
+  } finally {
+    await image.close();
+  }
 }

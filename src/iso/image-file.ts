@@ -47,7 +47,7 @@ export async function openImageFile(path: string): Promise<ImageFile> {
 async function openThin(path: string, fh: FileHandle, head: Buffer, fileSize: number): Promise<ImageFile> {
   const { header, dataAt } = decodeThinHeader(head, fileSize, path);
   const masterPath = resolve(dirname(path), header.master);
-  const again = 'rebuild the week (patchdisc build --week WEEK) to master it again';
+  const again = "restore the master, or write the week's discs again with patchdisc build --week WEEK --remaster";
   const master = await open(masterPath, 'r').catch((err: unknown) => {
     throw new PatchdiscError('NOT_FOUND', `Cannot read thin image ${path}: its master ${masterPath} cannot be opened (${(err as NodeJS.ErrnoException).code ?? String(err)}); ${again}`, {
       cause: err,

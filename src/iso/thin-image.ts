@@ -63,7 +63,7 @@ export function isThinImage(head: Uint8Array): boolean {
  */
 export function decodeThinHeader(head: Uint8Array, fileSize: number, path: string): { header: ThinHeader; dataAt: number } {
   const corrupt = (why: string): PatchdiscError =>
-    new PatchdiscError('ISO_CORRUPT', `Cannot read thin image ${path}: ${why}; rebuild the week to write it again`);
+    new PatchdiscError('ISO_CORRUPT', `Cannot read thin image ${path}: ${why}; write the week's discs again with patchdisc build --week WEEK --remaster`);
   if (!isThinImage(head)) throw corrupt('it does not start with the thin image mark');
   const end = head.indexOf(0x0a, THIN_MAGIC.length);
   if (end < 0) throw corrupt(`no header line within the first ${head.length} bytes`);

@@ -10,6 +10,7 @@ import type { ManifestInput } from '../disc/manifest.ts';
 import { renderDiscReadme } from '../disc/readme-txt.ts';
 import { PatchdiscError } from '../errors.ts';
 import { MEDIUM_SECTORS } from '../iso/media.ts';
+import { hashImage } from '../iso/export-image.ts';
 import { openImageFile } from '../iso/image-file.ts';
 import { planIsoLayout, planTailFit, tailReserveFor, tailSectorsUsed, type IsoFileInput, type IsoLayout, type IsoOptions } from '../iso/layout.ts';
 import { planFromMaster, tailSectorsUsedFrom } from '../iso/rebase-layout.ts';
@@ -115,7 +116,14 @@ interface PlannedJob {
  * A disc already mastered by an earlier (interrupted) run is kept when its record beside it matches;
  * images are written to a partial name and renamed only when complete.
  */
-export async function masterStage(ctx: BuildContext, sets: PlannedSet[], week: string, key: SigningKey): Promise<MasterOutput> {
+export interface MasterStageOptions {
+  /** Hash every disc kept from an earlier run against its record (a repair: `build --remaster`). */
+  verifyKept?: boolean;
+  /** Told of each disc: kept from an earlier run, or written now. */
+  onDisc?: (disc: MasteredDisc, action: 'kept' | 'written') => void;
+}
+
+export async function masterStage(ctx: BuildContext, sets: PlannedSet[], week: string, key: SigningKey, options: MasterStageOptions = {}): Promise<MasterOutput> {
   const jobs = await planJobs(ctx, sets, week, key);
   const groups = new Map<string, DiscJob[]>();
   for (const job of jobs) groups.set(job.contentKey, [...(groups.get(job.contentKey) ?? []), job]);
@@ -125,7 +133,8 @@ export async function masterStage(ctx: BuildContext, sets: PlannedSet[], week: s
   for (const members of groups.values()) {
     const tailSectors = tailReserveOf(members);
     const expected = (job: DiscJob): PlannedJob['expected'] => ({ manifestSha256: job.manifestSha256, ...(tailSectors === undefined ? {} : { tailSectors }) });
-    const kept = await Promise.all(members.map((job) => reuseMastered(job.isoPath, job.recordPath, expected(job))));
+    const kept: Awaited<ReturnType<typeof reuseMastered>>[] = [];
+    for (const job of members) kept.push(await reuseMastered(job.isoPath, job.recordPath, expected(job), options.verifyKept === true));
     // The master: a full image kept from an earlier run, else the first disc, written in full now.
     let masterAt = kept.findIndex((k) => k !== undefined && !k.thin);
     if (masterAt < 0) masterAt = 0;
@@ -140,7 +149,9 @@ export async function masterStage(ctx: BuildContext, sets: PlannedSet[], week: s
       if (k !== undefined) {
         ctx.events.log('info', `kept ${k.path} from an earlier run`);
         if (base === undefined && tailSectors !== undefined) base = { path: job.isoPath, layout, sha256: k.sha256 };
-        written.set(job, masteredDisc(job, k.path, k));
+        const disc = masteredDisc(job, k.path, k);
+        written.set(job, disc);
+        options.onDisc?.(disc, 'kept');
         continue;
       }
       const progress = {
@@ -172,7 +183,9 @@ export async function masterStage(ctx: BuildContext, sets: PlannedSet[], week: s
       await rm(result.thin ? job.isoPath : `${job.isoPath}${THIN_SUFFIX}`, { force: true });
       const record: MasterRecord = { bytes: result.bytes, sha256: result.sha256, ...expected(job), ...(result.thin ? { thin: true } : {}) };
       await writeFile(job.recordPath, JSON.stringify(record) + '\n');
-      written.set(job, masteredDisc(job, result.path, result));
+      const disc = masteredDisc(job, result.path, result);
+      written.set(job, disc);
+      options.onDisc?.(disc, 'written');
     }
   }
   // Before the record stage marks any disc as made.
@@ -277,6 +290,7 @@ async function reuseMastered(
   isoPath: string,
   recordPath: string,
   expected: PlannedJob['expected'],
+  verify: boolean,
 ): Promise<{ path: string; bytes: number; sha256: string; thin: boolean; masterPath?: string } | undefined> {
   if (!existsSync(recordPath)) return undefined;
   try {
@@ -285,13 +299,16 @@ async function reuseMastered(
     if (rec.manifestSha256 !== expected.manifestSha256 || rec.tailSectors !== expected.tailSectors) return undefined;
     if (rec.thin !== true) {
       const st = await stat(isoPath);
-      return st.size === rec.bytes ? { path: isoPath, bytes: rec.bytes, sha256: rec.sha256, thin: false } : undefined;
+      if (st.size !== rec.bytes || (verify && (await hashImage(isoPath)).sha256 !== rec.sha256)) return undefined;
+      return { path: isoPath, bytes: rec.bytes, sha256: rec.sha256, thin: false };
     }
     const path = `${isoPath}${THIN_SUFFIX}`;
     const image = await openImageFile(path);
     await image.close();
     const thin = image.thin;
     if (thin === undefined || thin.bytes !== rec.bytes || thin.sha256 !== rec.sha256) return undefined;
+    // Read through its master: a thin image is only as good as the master under it.
+    if (verify && (await hashImage(path)).sha256 !== rec.sha256) return undefined;
     return { path, bytes: rec.bytes, sha256: rec.sha256, thin: true, masterPath: thin.masterPath };
   } catch {
     // A torn record, a missing image or master: master again.

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, statSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import Database from 'better-sqlite3';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -220,5 +220,37 @@ describe('patchdisc demo (npm start) end to end', () => {
     expect(changes.since).toBe(WEEK1);
     expect(changes.added.length).toBeGreaterThan(0);
     expect(changes.newlySuperseded.length).toBeGreaterThan(0);
+  });
+
+  it('build --remaster writes again a deleted master and a damaged disc of a built week, byte for byte, and refuses an unbuilt week', async () => {
+    const w = first.weeks[1]!;
+    const cd = w.discs.find((d) => d.subscriber === 'DEMO-CD-001')!;
+    const dvd = w.discs.find((d) => d.subscriber === 'DEMO-DVD-002')!;
+    rmSync(cd.iso);
+    const broken = await runCli(['iso', 'check', dvd.iso]);
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toMatch(/its master .* cannot be opened.*--remaster/);
+
+    const r = await runCli(['build', '--data', data, '--week', w.week, '--remaster', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as { discs: { iso: string; sha256: string; action: string }[] };
+    expect(report.discs.find((d) => d.iso === cd.iso)).toMatchObject({ action: 'written', sha256: cd.sha256 });
+    expect(sha256(cd.iso)).toBe(cd.sha256);
+    expect((await runCli(['iso', 'check', dvd.iso])).code).toBe(0);
+
+    // Same size, one byte changed: found by hashing, written again.
+    const week1 = first.weeks[0]!.discs.find((d) => d.subscriber === 'DEMO-CD-001')!;
+    const bytes = readFileSync(week1.iso);
+    bytes[bytes.length - 200_000] = bytes[bytes.length - 200_000]! ^ 0x55;
+    writeFileSync(week1.iso, bytes);
+    const again = await runCli(['build', '--data', data, '--week', WEEK1, '--remaster']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/written .*DEMO-CD-001/);
+    expect(again.stdout).toMatch(/2 discs checked/);
+    expect(sha256(week1.iso)).toBe(week1.sha256);
+
+    const unbuilt = await runCli(['build', '--data', data, '--week', '2026-W30', '--remaster']);
+    expect(unbuilt.code).toBe(2);
+    expect(unbuilt.stderr).toMatch(/not built/);
   });
 });

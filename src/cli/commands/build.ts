@@ -1,4 +1,5 @@
 import { pickPipelines } from '../../config/load-config.ts';
+import { PatchdiscError } from '../../errors.ts';
 import type { BuildContext } from '../../pipeline/build-context.ts';
 import { formatWeekReport, type WeekReport } from '../../pipeline/report.ts';
 import { runWeek } from '../../pipeline/run-week.ts';
@@ -11,6 +12,7 @@ export interface BuildCommandOptions extends GlobalOptions {
   pipeline?: string[];
   week?: string;
   dryRun?: boolean;
+  remaster?: boolean;
 }
 
 /** The context a build runs in, from an open workspace. */
@@ -40,6 +42,7 @@ export async function buildCommand(opts: BuildCommandOptions, io: CliIo): Promis
       else for (const l of preview.lines) ws.reporter.line(l);
       return 0;
     }
+    if (opts.remaster) return await remaster(ws, io, opts, week);
     const progress = opts.json || opts.quiet ? undefined : ttyProgress(io.isTTY);
     let report: WeekReport;
     try {
@@ -53,4 +56,24 @@ export async function buildCommand(opts: BuildCommandOptions, io: CliIo): Promis
   } finally {
     await ws.close();
   }
+}
+
+/** `patchdisc build --week W --remaster`: write again the missing or damaged disc images of a built week. */
+async function remaster(ws: Workspace, io: CliIo, opts: BuildCommandOptions, week: string): Promise<number> {
+  if (opts.dryRun) throw new PatchdiscError('USAGE', 'Cannot remaster: --remaster and --dry-run exclude each other');
+  const { remasterWeek } = await import('../../pipeline/remaster-week.ts');
+  const progress = opts.json || opts.quiet ? undefined : ttyProgress(io.isTTY);
+  let report;
+  try {
+    report = await remasterWeek(buildContextOf(ws, io, opts.pipeline ?? [], progress), week);
+  } finally {
+    progress?.stop();
+  }
+  if (ws.reporter.json) ws.reporter.result(report);
+  else {
+    for (const d of report.discs) ws.reporter.line(`${d.action === 'kept' ? 'intact ' : 'written'} ${d.iso} (sha256 ${d.sha256.slice(0, 16)}…, as recorded)`);
+    const written = report.discs.filter((d) => d.action === 'written').length;
+    ws.reporter.line(`week ${week}: ${report.discs.length} discs checked, ${written} written again`);
+  }
+  return 0;
 }

@@ -204,7 +204,8 @@ describe('thin images: a further subscriber as its master plus the sectors that 
     copyFileSync(f.thin, join(spare, 'sub.iso.thin'));
     // Same size, one byte changed inside an update file: reads go on, the export's hash check fails.
     const bytesOf = readFileSync(masterCopy);
-    bytesOf[masterLayout.files.find((x) => !x.inTail && x.size > 0)!.lba * 2048 + 10] ^= 0xff;
+    const at = masterLayout.files.find((x) => !x.inTail && x.size > 0)!.lba * 2048 + 10;
+    bytesOf[at] = bytesOf[at]! ^ 0xff;
     writeFileSync(masterCopy, bytesOf);
     const out = join(spare, 'out.iso');
     await expect(exportImage(join(spare, 'sub.iso.thin'), out)).rejects.toMatchObject({ code: 'HASH_MISMATCH' });
