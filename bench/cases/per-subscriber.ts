@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import pLimit from 'p-limit';
 import type { BenchCase, CaseResult } from '../lib/bench-case.ts';
 import { runChildTask, summarise, type RunSample } from '../lib/measure.ts';
 import { median, ratio, verdictAtMost } from '../lib/stats.ts';
@@ -74,6 +75,7 @@ export const childWarmups = {
     await import('../../src/iso/export-image.ts');
     await import('../../src/iso/rebase-layout.ts');
     await import('../../src/iso/write-iso-thin.ts');
+    await import('../../src/pipeline/stage-master.ts');
   },
 };
 
@@ -86,6 +88,7 @@ export const childTasks = {
     const { exportImage } = await import('../../src/iso/export-image.ts');
     const { planFromMaster } = await import('../../src/iso/rebase-layout.ts');
     const { flushThinImages } = await import('../../src/iso/write-iso-thin.ts');
+    const { PATCH_CONCURRENCY } = await import('../../src/pipeline/stage-master.ts');
     const options = { volumeId: 'PATCH_26W40_1OF1', publisher: 'Contoso', date: IMAGE_DATE };
     const inputs = (k: number) => [
       ...metadataOf(k, args.files).map((m) => ({ path: m.path, size: m.data.length, source: { kind: 'buffer' as const, data: m.data }, tail: true })),
@@ -114,14 +117,16 @@ export const childTasks = {
       verified &&= (await exportImage(path, exported, { durable: false })).sha256 === sha256 && (await sha256Of(exported)) === sha256;
       await rm(exported, { force: true });
     };
-    // As the master stage does: each further disc planned and patched, thin images flushed together
-    // at the end (a reflink clone is flushed at once); the time per subscriber is the whole over N.
-    const written: { path: string; sha256: string; clone: string }[] = [];
+    // As the master stage does: further discs planned and patched PATCH_CONCURRENCY at a time, thin
+    // images flushed together at the end (a reflink clone is flushed at once); the time per subscriber
+    // is the whole over N.
+    const limit = pLimit(PATCH_CONCURRENCY);
     t = clock();
-    for (let k = 1; k <= FURTHER_SUBSCRIBERS; k++) {
-      const r = await writeIsoPatch(base, layoutOf(k), join(args.dir, `subscriber-${k}.iso`), { share: 'auto', durable: false });
-      written.push(r);
-    }
+    const written = await Promise.all(
+      Array.from({ length: FURTHER_SUBSCRIBERS }, (_, i) =>
+        limit(() => writeIsoPatch(base, layoutOf(i + 1), join(args.dir, `subscriber-${i + 1}.iso`), { share: 'auto', durable: false })),
+      ),
+    );
     await flushThinImages(written.filter((w) => w.clone === 'thin').map((w) => w.path));
     const patchSeconds = [(clock() - t) / FURTHER_SUBSCRIBERS];
     clone = written[0]?.clone ?? '';

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import pLimit from 'p-limit';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -43,6 +44,8 @@ export interface MasterOutput {
 }
 
 const WEEK_SECONDS = 7 * 86_400;
+/** Further discs of a group written at once (their hashing runs on the master's hash worker). */
+export const PATCH_CONCURRENCY = 4;
 
 /** The manifest of one disc of a planned set; every date derives from the week. */
 export function manifestFor(ctx: BuildContext, set: PlannedSet, disc: PlannedSet['discs'][number], week: string, keyId: string): ManifestInput {
@@ -140,7 +143,7 @@ export async function masterStage(ctx: BuildContext, sets: PlannedSet[], week: s
     if (masterAt < 0) masterAt = 0;
     const order = [masterAt, ...members.keys()].filter((i, n, all) => all.indexOf(i) === n);
     let base: IsoBase | undefined;
-    for (const i of order) {
+    const one = async (i: number): Promise<void> => {
       const job = members[i] as DiscJob;
       const layout = planJob(job, tailSectors, base?.layout);
       let k = kept[i];
@@ -152,7 +155,7 @@ export async function masterStage(ctx: BuildContext, sets: PlannedSet[], week: s
         const disc = masteredDisc(job, k.path, k);
         written.set(job, disc);
         options.onDisc?.(disc, 'kept');
-        continue;
+        return;
       }
       const progress = {
         ...(ctx.signal ? { signal: ctx.signal } : {}),
@@ -165,7 +168,7 @@ export async function masterStage(ctx: BuildContext, sets: PlannedSet[], week: s
         // A thin image is flushed with the others at the end (a reflink or copy is flushed at once).
         const patched = await writeIsoPatch(base, layout, job.isoPath, { ...progress, share: ctx.config.master.share, durable: false });
         if (patched.clone === 'thin') unflushed.push(patched.path);
-        base.checkpoint = patched.checkpoint;
+        base.checkpoint ??= patched.checkpoint;
         result = { path: patched.path, bytes: patched.bytes, sha256: patched.sha256, thin: patched.clone === 'thin' };
         const how = patched.clone === 'thin' ? 'thin image of' : `${patched.clone} of`;
         ctx.events.log('info', `wrote ${patched.path} as a ${how} ${base.path} (${(performance.now() - started).toFixed(0)} ms)`, { sha256: patched.sha256 });
@@ -186,7 +189,17 @@ export async function masterStage(ctx: BuildContext, sets: PlannedSet[], week: s
       const disc = masteredDisc(job, result.path, result);
       written.set(job, disc);
       options.onDisc?.(disc, 'written');
-    }
+    };
+    // The master first, then one further disc on its own when the master's hash checkpoint must be
+    // rebuilt (it is, once, by that patch); the rest a few at a time, so that one disc's planning
+    // and writing overlap another's hashing.
+    const [masterIndex, ...rest] = order;
+    if (masterIndex !== undefined) await one(masterIndex);
+    while (rest.length > 0 && (base === undefined || base.checkpoint === undefined)) await one(rest.shift() as number);
+    const limit = pLimit(PATCH_CONCURRENCY);
+    const settled = await Promise.allSettled(rest.map((i) => limit(() => one(i))));
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
   // Before the record stage marks any disc as made.
   await flushThinImages(unflushed);
