@@ -37,15 +37,20 @@ function positiveInt(value: number, name: string): number {
   return value;
 }
 
+/** stat() calls the free-space preflight keeps in flight: one after another, 155 files took ~15 ms. */
+const PREFLIGHT_STATS_AT_ONCE = 16;
+
 /** Bytes still to fetch for the requests whose size is known (stored files and partial bytes excluded). */
 async function bytesStillNeeded(reqs: readonly DownloadRequest[], options: DownloadOptions): Promise<number> {
-  let needed = 0;
-  for (const req of reqs) {
-    if (req.size === undefined || (await options.store.has(req.sha1))) continue;
-    const held = await stat(options.store.partialPathFor(req.sha1).data).then((s) => s.size, () => 0);
-    needed += Math.max(0, req.size - held);
-  }
-  return needed;
+  const limit = pLimit(PREFLIGHT_STATS_AT_ONCE);
+  const needs = reqs.map((req) =>
+    limit(async () => {
+      if (req.size === undefined || (await options.store.has(req.sha1))) return 0;
+      const held = await stat(options.store.partialPathFor(req.sha1).data).then((s) => s.size, () => 0);
+      return Math.max(0, req.size - held);
+    }),
+  );
+  return (await Promise.all(needs)).reduce((sum, n) => sum + n, 0);
 }
 
 /**
