@@ -1,5 +1,8 @@
 /**
- * `npm run bench [-- --size 256MiB|2GiB] [--json] [--only <case>] [--runs N]`
+ * `npm run bench [-- --size 2GiB|256MiB] [--json] [--only <case>] [--runs N]`
+ *
+ * The tree is 2 GiB by default, the size the goals of the master and download cases are set at
+ * (issues 4 and 5); `--size 256MiB` is a quicker look that is not the goals' size.
  *
  * Runs every case in sequence, each measuring our code side by side with its references (median of
  * N ≥ 3 runs), and prints one table with ratios ours/reference and the goal verdicts. All data lives
@@ -27,7 +30,7 @@ const CASES: readonly BenchCase[] = [master, perSubscriber, verify, download, ca
 
 const { values } = parseArgs({
   options: {
-    size: { type: 'string', default: '256MiB' },
+    size: { type: 'string', default: '2GiB' },
     json: { type: 'boolean', default: false },
     only: { type: 'string', multiple: true },
     runs: { type: 'string', default: '3' },
@@ -37,7 +40,7 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  console.log('usage: npm run bench -- [--size 256MiB|2GiB] [--json] [--only <case>]... [--runs N]');
+  console.log('usage: npm run bench -- [--size 2GiB|256MiB] [--json] [--only <case>]... [--runs N]');
   console.log(`cases: ${CASES.map((c) => c.name).join(', ')}`);
   process.exit(0);
 }

@@ -13,6 +13,7 @@ import type { IsoLayout, PathTablePlan, PlannedNode } from './layout.ts';
 import { encodeUcs2 } from './names.ts';
 import { encodePathTable } from './path-table.ts';
 import { rebasedBase } from './rebase-layout.ts';
+import { applyPatches, type TailPatch } from './tail-patch.ts';
 import { encodeCe, splitSystemUse } from './rock-ridge.ts';
 import { systemUseEntries, type SystemUseRole } from './system-use.ts';
 import { SECTOR_SIZE, SYSTEM_AREA_SECTORS, encodeTerminator, encodeVolumeDescriptor } from './volume-descriptor.ts';
@@ -36,15 +37,14 @@ export function encodeTail(layout: IsoLayout): Uint8Array {
 }
 
 /** An absolute-offset view over the head and (when planned) the tail. */
-class Regions {
+class Regions implements RegionWriter {
   readonly head: Uint8Array;
   readonly tail: Uint8Array | undefined;
   private readonly tailStart: number;
 
-  /** `tail`: start from these bytes (the tail of a layout this one was rebased from); `head: false`: no head. */
-  constructor(layout: IsoLayout, from: { tail?: Uint8Array; head?: false } = {}) {
-    this.head = new Uint8Array(from.head === false ? 0 : layout.metadataSectors * SECTOR_SIZE);
-    this.tail = from.tail ?? (layout.tail ? new Uint8Array(layout.tail.sectors * SECTOR_SIZE) : undefined);
+  constructor(layout: IsoLayout) {
+    this.head = new Uint8Array(layout.metadataSectors * SECTOR_SIZE);
+    this.tail = layout.tail ? new Uint8Array(layout.tail.sectors * SECTOR_SIZE) : undefined;
     this.tailStart = layout.tail ? layout.tail.lba * SECTOR_SIZE : Infinity;
   }
 
@@ -59,10 +59,11 @@ class Regions {
 
 /**
  * Encodings by layout: a group's master is encoded once, by writeIso, and its further subscribers'
- * tails derived from it. Layouts are plain data never changed after planning; callers never change
- * the returned bytes.
+ * tails derived from it as patches. Layouts are plain data never changed after planning; callers
+ * never change the returned bytes.
  */
 const encodings = new WeakMap<IsoLayout, { head: Uint8Array; tail: Uint8Array | undefined }>();
+const patchesByLayout = new WeakMap<IsoLayout, TailPatch[]>();
 
 /**
  * Both regions: the head (as encodeMetadata) and the tail (as encodeTail, when planned). A layout
@@ -73,38 +74,105 @@ export function encodeRegions(layout: IsoLayout): { head: Uint8Array; tail: Uint
   if (e === undefined) {
     const base = rebasedBase(layout);
     const from = base === undefined ? undefined : encodeRegions(base);
-    e = base !== undefined && from?.tail !== undefined ? { head: from.head, tail: encodeTailFrom(base, from.tail, layout) } : encodeInto(layout);
+    e = base !== undefined && from?.tail !== undefined ? { head: from.head, tail: applyPatches(from.tail, tailPatchesFrom(base, layout)) } : encodeInto(layout);
     encodings.set(layout, e);
   }
   return e;
 }
 
 /**
- * The tail of `layout`, a rebase of `base` (rebase-layout.ts) whose tail is `baseTail`: a copy of it
- * with the tail files' bytes replaced and only the folders that list them encoded again, since every
- * other folder and continuation area is the same. Equals `encodeTail(layout)`.
+ * The tail of `layout`, a rebase of `base` (rebase-layout.ts), as whole-sector patches over base's
+ * tail: the folders that list tail files encoded again, the tail files' bytes, zeros where base's
+ * tail files reached further; every other folder and continuation area is base's. Sectors equal to
+ * base's are left out. `applyPatches(encodeTail(base), patches)` equals `encodeTail(layout)`.
  */
-export function encodeTailFrom(base: IsoLayout, baseTail: Uint8Array, layout: IsoLayout): Uint8Array {
+export function tailPatchesFrom(base: IsoLayout, layout: IsoLayout): TailPatch[] {
+  let patches = patchesByLayout.get(layout);
+  if (patches !== undefined) return patches;
   const tail = layout.tail;
-  if (tail === undefined || base.tail === undefined || baseTail.length !== tail.sectors * SECTOR_SIZE) {
-    throw new PatchdiscError('INTERNAL', 'Cannot encode the tail of the image from its master: the layouts reserve no tail of the same size');
+  const baseTail = encodeRegions(base).tail;
+  if (tail === undefined || base.tail === undefined || baseTail === undefined || baseTail.length !== tail.sectors * SECTOR_SIZE || base.tail.lba !== tail.lba) {
+    throw new PatchdiscError('INTERNAL', 'Cannot encode the tail of the image from its master: the layouts reserve no tail of the same size and place');
   }
-  const out = new Regions(layout, { tail: baseTail.slice(), head: false });
+  const out = new SparseTail(baseTail, tail.lba);
   const tailFiles = layout.files.filter((f) => f.inTail);
-  // Old tail file bytes go: from where tail file data starts (the same in both layouts) to the end.
+  // Old tail file bytes go: from where tail file data starts (the same in both layouts) to what base used.
   const firstData = [...tailFiles, ...base.files.filter((f) => f.inTail)].filter((f) => f.size > 0).map((f) => f.lba);
-  if (firstData.length > 0) (out.tail as Uint8Array).fill(0, (Math.min(...firstData) - tail.lba) * SECTOR_SIZE);
+  if (firstData.length > 0) out.zero(Math.min(...firstData) - tail.lba, base.tail.used);
   const parents = new Set(tailFiles.map((f) => (layout.nodes[f.node] as PlannedNode).parent));
   encodeInto(layout, { out, dirs: parents });
-  return out.tail as Uint8Array;
+  patches = out.patches();
+  patchesByLayout.set(layout, patches);
+  return patches;
+}
+
+/** Writes into copies of the sectors of a base tail they touch (copy on write, sector by sector). */
+class SparseTail implements RegionWriter {
+  private readonly sectors = new Map<number, Uint8Array>();
+  private readonly tailStart: number;
+
+  constructor(private readonly base: Uint8Array, tailLba: number) {
+    this.tailStart = tailLba * SECTOR_SIZE;
+  }
+
+  /** Sectors [from, to) of the tail become zeros (until written). */
+  zero(from: number, to: number): void {
+    for (let s = from; s < to; s++) this.sectors.set(s, new Uint8Array(SECTOR_SIZE));
+  }
+
+  set(bytes: Uint8Array, offset: number): void {
+    const at = offset - this.tailStart;
+    if (at < 0 || at + bytes.length > this.base.length) {
+      throw new PatchdiscError('INTERNAL', `Cannot encode the tail: ${bytes.length} bytes at offset ${offset} fall outside it`);
+    }
+    for (let done = 0; done < bytes.length; ) {
+      const s = Math.floor((at + done) / SECTOR_SIZE);
+      let sector = this.sectors.get(s);
+      if (sector === undefined) {
+        sector = this.base.slice(s * SECTOR_SIZE, (s + 1) * SECTOR_SIZE);
+        this.sectors.set(s, sector);
+      }
+      const into = (at + done) % SECTOR_SIZE;
+      const n = Math.min(bytes.length - done, SECTOR_SIZE - into);
+      sector.set(bytes.subarray(done, done + n), into);
+      done += n;
+    }
+  }
+
+  /** The touched sectors that differ from the base, runs of adjacent ones joined. */
+  patches(): TailPatch[] {
+    const base = Buffer.from(this.base.buffer, this.base.byteOffset, this.base.length);
+    const changed = [...this.sectors.entries()]
+      .filter(([s, bytes]) => base.compare(bytes, 0, SECTOR_SIZE, s * SECTOR_SIZE, (s + 1) * SECTOR_SIZE) !== 0)
+      .sort(([a], [b]) => a - b);
+    const out: TailPatch[] = [];
+    for (let k = 0; k < changed.length; ) {
+      let end = k + 1;
+      while (end < changed.length && (changed[end] as [number, Uint8Array])[0] === (changed[end - 1] as [number, Uint8Array])[0] + 1) end++;
+      const run = changed.slice(k, end);
+      const data = new Uint8Array(run.length * SECTOR_SIZE);
+      run.forEach(([, bytes], i) => data.set(bytes, i * SECTOR_SIZE));
+      out.push({ at: (run[0] as [number, Uint8Array])[0] * SECTOR_SIZE, data });
+      k = end;
+    }
+    return out;
+  }
+}
+
+/** Where encodeInto puts bytes: at absolute image offsets. */
+interface RegionWriter {
+  set(bytes: Uint8Array, offset: number): void;
 }
 
 /**
  * Encodes every structure of `layout` into a new Regions, or, with `only`, just the folders in
  * `only.dirs` (both trees, with their continuation areas) and the tail files, into `only.out`.
  */
-function encodeInto(layout: IsoLayout, only?: { out: Regions; dirs: Set<number> }): Regions {
-  const out = only?.out ?? new Regions(layout);
+function encodeInto(layout: IsoLayout): Regions;
+function encodeInto(layout: IsoLayout, only: { out: RegionWriter; dirs: Set<number> }): void;
+function encodeInto(layout: IsoLayout, only?: { out: RegionWriter; dirs: Set<number> }): Regions | void {
+  const regions = only === undefined ? new Regions(layout) : undefined;
+  const out: RegionWriter = only?.out ?? (regions as Regions);
   const nodes = layout.nodes;
   const at = (i: number): PlannedNode => nodes[i] as PlannedNode;
   const root = at(0);
@@ -195,11 +263,11 @@ function encodeInto(layout: IsoLayout, only?: { out: Regions; dirs: Set<number> 
     }
     out.set(f.source.data, f.lba * SECTOR_SIZE);
   }
-  return out;
+  return regions;
 }
 
 /** Places records sector by sector; a record that would cross a sector starts the next one. */
-function writeDirectory(out: Regions, extent: { lba: number; size: number }, records: Uint8Array[], path: string): void {
+function writeDirectory(out: RegionWriter, extent: { lba: number; size: number }, records: Uint8Array[], path: string): void {
   let sector = 0;
   let offset = 0;
   for (const r of records) {

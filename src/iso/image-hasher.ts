@@ -20,6 +20,8 @@ const { createHash } = require('node:crypto');
 let hash = createHash('sha256');
 let views = [];
 let saved;
+const bases = new Map();
+const zero = new Uint8Array(65536);
 parentPort.on('message', (m) => {
   if (m.op === 'buffers') {
     views = m.buffers.map((b) => new Uint8Array(b));
@@ -40,11 +42,32 @@ parentPort.on('message', (m) => {
     const h = saved.copy();
     for (const part of m.rest) h.update(part);
     parentPort.postMessage(h.digest('hex'));
+  } else if (m.op === 'base') {
+    bases.set(m.id, m.bytes);
+    parentPort.postMessage(null);
+  } else if (m.op === 'digestPatched') {
+    // As tail-patch.ts forEachPatchedPiece: the base with the patches over it, then zeros.
+    const h = saved.copy();
+    const base = bases.get(m.id);
+    let at = 0;
+    for (const [pat, data] of m.patches) {
+      if (pat > at) h.update(base.subarray(at, pat));
+      h.update(data);
+      at = pat + data.length;
+    }
+    if (at < base.length) h.update(base.subarray(at));
+    for (let left = m.zeros; left > 0; left -= zero.length) h.update(zero.subarray(0, Math.min(left, zero.length)));
+    parentPort.postMessage(h.digest('hex'));
   }
 });
 `;
 
-type Request = { op: 'update'; slot: number; length: number; cut: number } | { op: 'digest' } | { op: 'digestWith'; rest: readonly Uint8Array[] };
+type Request =
+  | { op: 'update'; slot: number; length: number; cut: number }
+  | { op: 'digest' }
+  | { op: 'digestWith'; rest: readonly Uint8Array[] }
+  | { op: 'base'; id: number; bytes: Uint8Array }
+  | { op: 'digestPatched'; id: number; patches: [number, Uint8Array][]; zeros: number };
 
 /** A checkpoint's worker is ended once the checkpoint itself is garbage. */
 const checkpointWorkers = new FinalizationRegistry<Worker>((worker) => {
@@ -58,6 +81,8 @@ const checkpointWorkers = new FinalizationRegistry<Worker>((worker) => {
 export class ImageHasher {
   readonly #worker: BufferWorker;
   #checkpointAt: number | undefined;
+  /** Bases sent to the worker for digestPatched, by identity. */
+  readonly #bases = new Map<Uint8Array, number>();
   #finished = false;
 
   /** Starts the worker over `buffers`, the memory `update` names by index. */
@@ -94,6 +119,16 @@ export class ImageHasher {
       offset,
       // A copy of each part goes with the message; the caller's buffers stay its own.
       digestWith: async (rest) => (await this.#request({ op: 'digestWith', rest: [...rest] })) as string,
+      digestPatched: async (base, patches, zeros) => {
+        // The base (a group master's tail) crosses to the worker once; each image sends its patches.
+        let id = this.#bases.get(base);
+        if (id === undefined) {
+          id = this.#bases.size + 1;
+          this.#bases.set(base, id);
+          await this.#request({ op: 'base', id, bytes: base });
+        }
+        return (await this.#request({ op: 'digestPatched', id, patches: patches.map((p) => [p.at, p.data]), zeros })) as string;
+      },
     };
     checkpointWorkers.register(checkpoint, this.#worker.worker);
     return checkpoint;

@@ -17,7 +17,8 @@ import { createHash } from 'node:crypto';
 import { constants, createReadStream } from 'node:fs';
 import { copyFile, open, rename, rm, stat } from 'node:fs/promises';
 import { PatchdiscError, isPatchdiscError } from '../errors.ts';
-import { encodeRegions } from './encode-metadata.ts';
+import { encodeRegions, tailPatchesFrom } from './encode-metadata.ts';
+import { diffPatches, type TailPatch } from './tail-patch.ts';
 import { rebasedBase } from './rebase-layout.ts';
 import type { IsoLayout, PlannedFile } from './layout.ts';
 import { SECTOR_SIZE } from './volume-descriptor.ts';
@@ -107,29 +108,30 @@ export async function writeIsoPatch(base: IsoBase, layout: IsoLayout, outPath: s
   const { signal, onProgress } = options;
   const share = options.share ?? 'copy';
   const prepared = await preparePatch(base, layout, outPath, signal);
-  const { tailStart, tail, checkpoint, prefixBytesRead } = prepared;
+  const { tailStart, masterTail, patches, zeros, checkpoint, prefixBytesRead } = prepared;
   const partial = `${outPath}.partial`;
   try {
     const clone = share === 'thin' ? 'none' : await cloneFile(base.path, partial, share === 'copy');
+    // The bytes after the tail are the zero padding, the same in every image of this layout.
+    const sha256 = await checkpoint.digestPatched(masterTail, patches, zeros);
     if (clone === 'none') {
       const masterSha256 = base.sha256 ?? (await masterSha256Of(base.path, prepared));
-      const masterTail = encodeRegions(base.layout).tail;
-      if (masterTail === undefined) throw new PatchdiscError('INTERNAL', `Cannot patch from ${base.path}: its layout encodes no tail`);
-      const thin = await writeThinImage({ masterPath: base.path, masterSha256, masterTail, layout, ...prepared }, outPath, options);
-      return { path: thin.path, bytes: layout.totalBytes, sha256: thin.sha256, checkpoint, clone: 'thin', prefixBytesRead };
+      const thin = await writeThinImage({ masterPath: base.path, masterSha256, layout, tailStart, patches, sha256 }, outPath, options);
+      return { path: thin.path, bytes: layout.totalBytes, sha256, checkpoint, clone: 'thin', prefixBytesRead };
     }
     const fh = await open(partial, 'r+');
     try {
-      const { bytesWritten } = await fh.write(tail, 0, tail.length, tailStart);
-      if (bytesWritten !== tail.length) throw new Error(`short write: ${bytesWritten} of ${tail.length} bytes`);
+      // The clone holds the master's tail: only the sectors that differ are written.
+      for (const p of patches) {
+        const { bytesWritten } = await fh.write(p.data, 0, p.data.length, tailStart + p.at);
+        if (bytesWritten !== p.data.length) throw new Error(`short write: ${bytesWritten} of ${p.data.length} bytes`);
+      }
       await fh.sync();
     } finally {
       await fh.close();
     }
     await rename(partial, outPath);
     onProgress?.(layout.totalBytes, layout.totalBytes);
-    // The bytes after the tail are the zero padding, the same in every image of this layout.
-    const sha256 = await checkpoint.digestWith([tail, Buffer.alloc(layout.totalBytes - tailStart - tail.length)]);
     return { path: outPath, bytes: layout.totalBytes, sha256, checkpoint, clone, prefixBytesRead };
   } catch (err) {
     await rm(partial, { force: true });
@@ -138,10 +140,15 @@ export async function writeIsoPatch(base: IsoBase, layout: IsoLayout, outPath: s
   }
 }
 
-/** What patching `base` into `layout` needs: where the tail starts, its bytes, the hash state before it. */
+/**
+ * What patching `base` into `layout` needs: where the tail starts, the master's tail and the
+ * sectors of it that differ (tail-patch.ts), the zero bytes after the tail, the hash state before it.
+ */
 export interface PreparedPatch {
   tailStart: number;
-  tail: Uint8Array;
+  masterTail: Uint8Array;
+  patches: TailPatch[];
+  zeros: number;
   checkpoint: IsoHashCheckpoint;
   /** Bytes read to rebuild the checkpoint (0 when `base` had it). */
   prefixBytesRead: number;
@@ -175,10 +182,12 @@ export async function preparePatch(base: IsoBase, layout: IsoLayout, outPath: st
     checkpoint = await hashPrefix(base.path, tailStart, signal);
     prefixBytesRead = tailStart;
   }
-  const tail = encodeRegions(layout).tail;
-  if (tail === undefined) throw new PatchdiscError('INTERNAL', `Cannot patch ${outPath}: the layout encodes no tail`);
+  const masterTail = encodeRegions(base.layout).tail;
+  if (masterTail === undefined) throw new PatchdiscError('INTERNAL', `Cannot patch ${outPath}: the master's layout encodes no tail`);
+  // A layout rebased from the master's encodes only what differs; another compatible one is diffed.
+  const patches = rebasedBase(layout) === base.layout ? tailPatchesFrom(base.layout, layout) : diffPatches(masterTail, encodeRegions(layout).tail as Uint8Array);
   checkAborted(signal, outPath);
-  return { tailStart, tail, checkpoint, prefixBytesRead };
+  return { tailStart, masterTail, patches, zeros: layout.totalBytes - tailStart - masterTail.length, checkpoint, prefixBytesRead };
 }
 
 /**

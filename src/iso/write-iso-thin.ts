@@ -6,45 +6,41 @@
  */
 import { open, rename, rm } from 'node:fs/promises';
 import { dirname, relative, sep } from 'node:path';
-import { PatchdiscError, isPatchdiscError } from '../errors.ts';
+import { isPatchdiscError } from '../errors.ts';
 import type { IsoLayout } from './layout.ts';
 import { encodeThinImage, THIN_SUFFIX } from './thin-image.ts';
-import { SECTOR_SIZE } from './volume-descriptor.ts';
-import { ioError, type IsoHashCheckpoint, type WriteIsoOptions } from './write-iso.ts';
+import type { TailPatch } from './tail-patch.ts';
+import { ioError, type WriteIsoOptions } from './write-iso.ts';
 
 export interface ThinInput {
-  /** The master image on disk, its SHA-256, its layout's tail bytes (encodeRegions). */
+  /** The master image on disk and its SHA-256. */
   masterPath: string;
   masterSha256: string;
-  masterTail: Uint8Array;
-  /** The patch prepared from it (write-iso-patch.ts). */
   layout: IsoLayout;
+  /** Where the tail starts in the image, and the sectors of it that differ from the master's. */
   tailStart: number;
-  tail: Uint8Array;
-  checkpoint: IsoHashCheckpoint;
+  patches: readonly TailPatch[];
+  /** The SHA-256 of the image (write-iso-patch works it out from the master's checkpoint). */
+  sha256: string;
 }
 
 /**
- * Writes `<outPath>.thin` for the image `layout` plans and returns its path and the SHA-256 of the
- * image it stands for. Written to a partial name, flushed (unless `durable: false`: flushThinImages
- * then) and renamed.
+ * Writes `<outPath>.thin` for the image `layout` plans and returns its path. Written to a partial
+ * name, flushed (unless `durable: false`: flushThinImages then) and renamed.
  */
-export async function writeThinImage(input: ThinInput, outPath: string, options: WriteIsoOptions = {}): Promise<{ path: string; sha256: string }> {
-  const { layout, tailStart, tail, checkpoint } = input;
+export async function writeThinImage(input: ThinInput, outPath: string, options: WriteIsoOptions = {}): Promise<{ path: string }> {
+  const { layout, tailStart, patches } = input;
   const thinPath = `${outPath}${THIN_SUFFIX}`;
-  // The bytes after the tail are the zero padding, the same in every image of this layout.
-  const sha256 = await checkpoint.digestWith([tail, Buffer.alloc(layout.totalBytes - tailStart - tail.length)]);
-  const segments = differingSectors(input.masterTail, tail, tailStart);
   const bytes = encodeThinImage(
     {
       master: relative(dirname(thinPath), input.masterPath).split(sep).join('/'),
       masterBytes: layout.totalBytes,
       masterSha256: input.masterSha256,
       bytes: layout.totalBytes,
-      sha256,
-      segments: segments.map((s) => [s.offset, s.data.length]),
+      sha256: input.sha256,
+      segments: patches.map((p) => [tailStart + p.at, p.data.length]),
     },
-    segments.map((s) => s.data),
+    patches.map((p) => p.data),
   );
   const partial = `${thinPath}.partial`;
   try {
@@ -63,27 +59,7 @@ export async function writeThinImage(input: ThinInput, outPath: string, options:
     throw ioError(err, `Cannot write ${thinPath}`);
   }
   options.onProgress?.(layout.totalBytes, layout.totalBytes);
-  return { path: thinPath, sha256 };
-}
-
-/** Runs of whole sectors where `tail` differs from `masterTail` (same size), at image offsets. */
-function differingSectors(masterTail: Uint8Array, tail: Uint8Array, tailStart: number): { offset: number; data: Uint8Array }[] {
-  if (masterTail.length !== tail.length) {
-    throw new PatchdiscError('INTERNAL', `Cannot write a thin image: its tail has ${tail.length} bytes, the master's ${masterTail.length}`);
-  }
-  const a = Buffer.from(masterTail.buffer, masterTail.byteOffset, masterTail.length);
-  const b = Buffer.from(tail.buffer, tail.byteOffset, tail.length);
-  const out: { offset: number; data: Uint8Array }[] = [];
-  let runStart = -1;
-  for (let at = 0; at <= b.length; at += SECTOR_SIZE) {
-    const differs = at < b.length && a.compare(b, at, at + SECTOR_SIZE, at, at + SECTOR_SIZE) !== 0;
-    if (differs && runStart < 0) runStart = at;
-    if (!differs && runStart >= 0) {
-      out.push({ offset: tailStart + runStart, data: b.subarray(runStart, at) });
-      runStart = -1;
-    }
-  }
-  return out;
+  return { path: thinPath };
 }
 
 /** Files flushed at once: enough for one journal commit to carry many, few enough for the fd limit. */

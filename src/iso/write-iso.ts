@@ -8,6 +8,7 @@ import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { PatchdiscError, isPatchdiscError } from '../errors.ts';
 import { encodeRegions } from './encode-metadata.ts';
 import { ImageSink } from './image-sink.ts';
+import { forEachPatchedPiece, type TailPatch } from './tail-patch.ts';
 import type { IsoLayout, PlannedFile } from './layout.ts';
 import { SECTOR_SIZE } from './volume-descriptor.ts';
 
@@ -41,6 +42,12 @@ export interface IsoHashCheckpoint {
   offset: number;
   /** The SHA-256 (hex) of the first `offset` bytes followed by `rest`. */
   digestWith(rest: readonly Uint8Array[]): Promise<string>;
+  /**
+   * The SHA-256 (hex) of the first `offset` bytes followed by `base` with `patches` laid over it
+   * (tail-patch.ts), then `zeros` zero bytes. Pass the same `base` array for every image that shares
+   * it: a checkpoint on a worker is sent it once, not once per image.
+   */
+  digestPatched(base: Uint8Array, patches: readonly TailPatch[], zeros: number): Promise<string>;
 }
 
 /** A checkpoint over an in-process hash state (node:crypto `Hash.copy()`); `hash` is never updated. */
@@ -50,6 +57,11 @@ export function hashCheckpoint(offset: number, hash: Hash): IsoHashCheckpoint {
     digestWith: async (rest) => {
       const h = hash.copy();
       for (const part of rest) h.update(part);
+      return h.digest('hex');
+    },
+    digestPatched: async (base, patches, zeros) => {
+      const h = hash.copy();
+      forEachPatchedPiece(base, patches, zeros, (piece) => h.update(piece));
       return h.digest('hex');
     },
   };

@@ -59,6 +59,20 @@ describe('ImageHasher', () => {
     expect(await checkpoint?.digestWith([])).toBe(sha256(data.subarray(0, 1300)));
     expect(await checkpoint?.digestWith([data.subarray(1300, 2000), data.subarray(2000)])).toBe(sha256(data));
     expect(await checkpoint?.digestWith([new Uint8Array([1, 2, 3])])).toBe(createHash('sha256').update(data.subarray(0, 1300)).update(new Uint8Array([1, 2, 3])).digest('hex'));
+    // Patches over a base sent once, two bases, concurrent requests: each as the bytes in full.
+    const baseA = data.subarray(1300).slice();
+    const baseB = new Uint8Array(5000).fill(9);
+    const patched = (base: Uint8Array, at: number, zeros: number): string => {
+      const bytes = base.slice();
+      bytes.set([7, 7, 7], at);
+      return createHash('sha256').update(data.subarray(0, 1300)).update(bytes).update(new Uint8Array(zeros)).digest('hex');
+    };
+    const got = await Promise.all([
+      checkpoint?.digestPatched(baseA, [{ at: 10, data: new Uint8Array([7, 7, 7]) }], 0),
+      checkpoint?.digestPatched(baseB, [{ at: 0, data: new Uint8Array([7, 7, 7]) }], 70_000),
+      checkpoint?.digestPatched(baseA, [{ at: baseA.length - 3, data: new Uint8Array([7, 7, 7]) }], 5),
+    ]);
+    expect(got).toEqual([patched(baseA, 10, 0), patched(baseB, 0, 70_000), patched(baseA, baseA.length - 3, 5)]);
     await hasher.terminate();
   });
 });
