@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import pLimit from 'p-limit';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import pLimit from 'p-limit';
 import { buildDiscMetadata } from '../disc/disc-metadata.ts';
 import { renderDiscIndex } from '../disc/index-html.ts';
 import type { SigningKey } from '../disc/keys.ts';
@@ -11,8 +10,6 @@ import type { ManifestInput } from '../disc/manifest.ts';
 import { renderDiscReadme } from '../disc/readme-txt.ts';
 import { PatchdiscError } from '../errors.ts';
 import { MEDIUM_SECTORS } from '../iso/media.ts';
-import { hashImage } from '../iso/export-image.ts';
-import { openImageFile } from '../iso/image-file.ts';
 import { planIsoLayout, planTailFit, tailReserveFor, tailSectorsUsed, type IsoFileInput, type IsoLayout, type IsoOptions } from '../iso/layout.ts';
 import { planFromMaster, tailSectorsUsedFrom } from '../iso/rebase-layout.ts';
 import { THIN_SUFFIX } from '../iso/thin-image.ts';
@@ -20,6 +17,7 @@ import { patchIncompatibility, writeIsoPatch, type IsoBase } from '../iso/write-
 import { flushThinImages } from '../iso/write-iso-thin.ts';
 import { writeIso } from '../iso/write-iso.ts';
 import type { BuildContext } from './build-context.ts';
+import { reuseMastered, type ExpectedRecord, type MasterRecord } from './master-record.ts';
 import { rotationFor } from './rotation-for.ts';
 import { contentStoreOf } from './stage-fetch.ts';
 import type { PlannedSet } from './stage-plan.ts';
@@ -93,22 +91,6 @@ interface DiscJob {
   contentKey: string;
 }
 
-/** What `<iso>.json` beside each ISO records, so a rerun keeps a finished disc. */
-interface MasterRecord {
-  bytes: number;
-  sha256: string;
-  manifestSha256: string;
-  /** The reserved tail of a disc shared with other subscribers; absent for a lone disc. */
-  tailSectors?: number;
-  /** True when the disc was written as a thin image `<iso>.thin` (master + own tail). */
-  thin?: boolean;
-}
-
-/** What a rerun compares with a disc's record. */
-interface PlannedJob {
-  expected: Omit<MasterRecord, 'bytes' | 'sha256' | 'thin'>;
-}
-
 /**
  * Masters every disc of every set: signed metadata plus the update files from the content store,
  * written as a deterministic ISO under `<data>/out/<week>/<subscriber>/`. Discs holding the same
@@ -135,7 +117,7 @@ export async function masterStage(ctx: BuildContext, sets: PlannedSet[], week: s
   const unflushed: string[] = [];
   for (const members of groups.values()) {
     const tailSectors = tailReserveOf(members);
-    const expected = (job: DiscJob): PlannedJob['expected'] => ({ manifestSha256: job.manifestSha256, ...(tailSectors === undefined ? {} : { tailSectors }) });
+    const expected = (job: DiscJob): ExpectedRecord['expected'] => ({ manifestSha256: job.manifestSha256, ...(tailSectors === undefined ? {} : { tailSectors }) });
     const kept: Awaited<ReturnType<typeof reuseMastered>>[] = [];
     for (const job of members) kept.push(await reuseMastered(job.isoPath, job.recordPath, expected(job), options.verifyKept === true));
     // The master: a full image kept from an earlier run, else the first disc, written in full now.
@@ -292,39 +274,4 @@ async function planJobs(ctx: BuildContext, sets: PlannedSet[], week: string, key
     }
   }
   return jobs;
-}
-
-/**
- * The disc an earlier run finished, when its record matches what this run would write: a full image
- * of the recorded size, or a thin image whose header records the same image (and whose master it
- * names, for the caller to check).
- */
-async function reuseMastered(
-  isoPath: string,
-  recordPath: string,
-  expected: PlannedJob['expected'],
-  verify: boolean,
-): Promise<{ path: string; bytes: number; sha256: string; thin: boolean; masterPath?: string } | undefined> {
-  if (!existsSync(recordPath)) return undefined;
-  try {
-    const rec = JSON.parse(await readFile(recordPath, 'utf8')) as MasterRecord;
-    // The tail reserve is part of the layout: a disc mastered alone is not the one a group shares.
-    if (rec.manifestSha256 !== expected.manifestSha256 || rec.tailSectors !== expected.tailSectors) return undefined;
-    if (rec.thin !== true) {
-      const st = await stat(isoPath);
-      if (st.size !== rec.bytes || (verify && (await hashImage(isoPath)).sha256 !== rec.sha256)) return undefined;
-      return { path: isoPath, bytes: rec.bytes, sha256: rec.sha256, thin: false };
-    }
-    const path = `${isoPath}${THIN_SUFFIX}`;
-    const image = await openImageFile(path);
-    await image.close();
-    const thin = image.thin;
-    if (thin === undefined || thin.bytes !== rec.bytes || thin.sha256 !== rec.sha256) return undefined;
-    // Read through its master: a thin image is only as good as the master under it.
-    if (verify && (await hashImage(path)).sha256 !== rec.sha256) return undefined;
-    return { path, bytes: rec.bytes, sha256: rec.sha256, thin: true, masterPath: thin.masterPath };
-  } catch {
-    // A torn record, a missing image or master: master again.
-  }
-  return undefined;
 }
