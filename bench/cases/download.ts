@@ -5,7 +5,7 @@
  * resume: the server drops the connection halfway through the largest file; the bytes fetched
  * beyond the file's size are what the resume cost.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BenchCase, CaseResult, Measurement } from '../lib/bench-case.ts';
 import { startFileServer } from '../lib/file-server.ts';
@@ -25,6 +25,20 @@ interface DownloadArgs {
   files: TreeFileDigests[];
 }
 
+/** What a child task is given: the file holding its DownloadArgs (a 2 GiB tree's list is too long for argv: E2BIG). */
+interface ChildArgs {
+  argsFile: string;
+}
+
+async function readArgs(child: ChildArgs): Promise<DownloadArgs> {
+  return JSON.parse(await readFile(child.argsFile, 'utf8')) as DownloadArgs;
+}
+
+async function writeArgs(path: string, args: DownloadArgs): Promise<ChildArgs> {
+  await writeFile(path, JSON.stringify(args));
+  return { argsFile: path };
+}
+
 const urlOf = (origin: string, path: string): string => `${origin}/${path.split('/').map(encodeURIComponent).join('/')}`;
 
 /** Module loading before the timer (see bench/child.ts). */
@@ -41,7 +55,8 @@ export const childWarmups = {
 
 export const childTasks = {
   /** downloadAll of the whole tree; throws when any file failed. */
-  async downloadAll(args: DownloadArgs): Promise<{ files: number; bytesFetched: number }> {
+  async downloadAll(child: ChildArgs): Promise<{ files: number; bytesFetched: number }> {
+    const args = await readArgs(child);
     const { ContentStore } = await import('../../src/fetch/content-store.ts');
     const { downloadAll } = await import('../../src/fetch/download-all.ts');
     const store = new ContentStore(args.storeDir);
@@ -51,7 +66,8 @@ export const childTasks = {
     return { files: r.done.length, bytesFetched: r.done.reduce((s, d) => s + d.bytesFetched, 0) };
   },
   /** downloadFile of one file whose first answer is cut at half. */
-  async resume(args: DownloadArgs): Promise<{ size: number; bytesFetched: number; attempts: number }> {
+  async resume(child: ChildArgs): Promise<{ size: number; bytesFetched: number; attempts: number }> {
+    const args = await readArgs(child);
     const { ContentStore } = await import('../../src/fetch/content-store.ts');
     const { downloadFile } = await import('../../src/fetch/download-file.ts');
     const f = args.files[0];
@@ -90,7 +106,7 @@ export const benchCase: BenchCase = {
           availability: srcAvailability('fetch/download-all.ts', 'fetch/content-store.ts'),
           bytes: tree.totalBytes,
           before: () => rm(storeDir, { recursive: true, force: true }),
-          run: childSample('cases/download.ts', 'downloadAll', args),
+          run: childSample('cases/download.ts', 'downloadAll', await writeArgs(join(ctx.tmp, 'dl-args.json'), args)),
         },
         {
           label: 'curl+openssl',
@@ -118,7 +134,7 @@ export const benchCase: BenchCase = {
         ours: ours!,
         refs,
         verdict: verdictAtMost(r, GOAL_RATIO),
-        notes: [`${tree.files.length} files from 127.0.0.1, ${CONCURRENCY} at a time; ours also fsyncs each stored file and writes its JSON record`],
+        notes: [`${tree.files.length} files from 127.0.0.1, ${CONCURRENCY} at a time; ours also fsyncs each stored file and appends its record to the store's log`],
       };
       return [download, await resume(ctx, args, server)];
     } finally {
@@ -143,7 +159,7 @@ async function resume(
     for (let i = 0; i < ctx.runs; i += 1) {
       const storeDir = join(ctx.tmp, `resume-store-${i}`);
       server.resetCounters();
-      const rep = await runChildTask('cases/download.ts', 'resume', { ...args, storeDir, files: [largest] });
+      const rep = await runChildTask('cases/download.ts', 'resume', await writeArgs(join(ctx.tmp, 'resume-args.json'), { ...args, storeDir, files: [largest] }));
       const res = rep.result as { size: number; bytesFetched: number; attempts: number };
       ours.seconds.push(rep.seconds);
       refetched.push(res.bytesFetched - res.size);
