@@ -39,8 +39,8 @@ async function openMaking(store: ContentStore, path: string, flags: string | num
 
 /**
  * One download in `partial/`: the open file, the bytes it holds, and SHA-1/SHA-256 state covering
- * exactly those bytes. Appended bytes are gathered into blocks of HASH_BLOCK_SIZE; a full block is
- * written, then handed to a hash worker (so the hash never covers unwritten bytes). Hash state
+ * exactly those bytes. Appended bytes are gathered into blocks of HASH_BLOCK_SIZE; a full block goes
+ * to a hash worker, which writes it and then hashes it (so the hash never covers unwritten bytes). Hash state
  * cannot be serialised, so resuming after a restart re-reads the partial bytes through a fresh one.
  */
 export class PartialFile {
@@ -171,8 +171,8 @@ export class PartialFile {
   }
 
   /**
-   * Takes one chunk, copied into the current block; a full block is written and then hashed in the
-   * background, one write after another. Returns a promise only when two blocks are already on
+   * Takes one chunk, copied into the current block; a full block is written and then hashed on a
+   * worker in the background, one block after another. Returns a promise only when two blocks are already on
    * their way: wait for it before giving more, so memory stays bounded.
    */
   append(chunk: Uint8Array): Promise<void> | undefined {
@@ -221,18 +221,11 @@ export class PartialFile {
 
   async #writeAt(block: Buffer, length: number, position: number): Promise<void> {
     const fh = this.#handle();
-    let done = 0;
-    await this.#guardDiskFull(async () => {
-      while (done < length) {
-        const { bytesWritten } = await fh.write(block, done, length - done, position + done);
-        done += bytesWritten;
-      }
-    });
-    // Written first, hashed after, so the hash never covers bytes that are not in the file.
-    this.#hash.update(block, length);
+    // The hash worker writes the block, then hashes it: the hash never covers bytes that are not in
+    // the file, and the writes take neither the main thread nor the libuv pool.
+    await this.#guardDiskFull(() => this.#hash.write(block, length, fh.fd, position));
     this.#written = position + length;
     if (this.#written >= META_AFTER_BYTES && !this.#metaCurrent) await this.#saveMeta();
-    await this.#hash.waitBelow(MAX_HASH_BACKLOG);
   }
 
   /** Waits for queued writes, forgetting a failure, and drops what was queued past the written bytes. */

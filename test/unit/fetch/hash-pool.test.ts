@@ -1,6 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HASH_BLOCK_SIZE, HashPool } from '../../../src/fetch/hash-pool.ts';
+import { HASH_BLOCK_SIZE, HashPool, WRITE_PIECE_SIZE } from '../../../src/fetch/hash-pool.ts';
+import { rejection } from '../../helpers/rejection.ts';
+import { makeTempDir } from '../../helpers/tools.ts';
 
 function expected(data: Buffer): { sha1: string; sha256: string } {
   return { sha1: createHash('sha1').update(data).digest('hex'), sha256: createHash('sha256').update(data).digest('hex') };
@@ -56,5 +60,41 @@ describe('HashPool', () => {
     await session.waitBelow(HASH_BLOCK_SIZE);
     expect(session.backlog).toBeLessThanOrEqual(HASH_BLOCK_SIZE);
     await session.digest();
+  });
+
+  it('write() puts each block at its position in the file, then hashes it', async () => {
+    const temp = makeTempDir();
+    const path = join(temp.dir, 'f.part');
+    const fd = openSync(path, 'w');
+    try {
+      const pool = new HashPool(1);
+      const session = pool.open();
+      const data = randomBytes(2 * HASH_BLOCK_SIZE + WRITE_PIECE_SIZE + 5);
+      for (let at = 0; at < data.length; at += HASH_BLOCK_SIZE) {
+        const block = pool.takeBlock();
+        const length = data.copy(block, 0, at, at + HASH_BLOCK_SIZE);
+        await session.write(block, length, fd, at);
+      }
+      expect(readFileSync(path).equals(data)).toBe(true);
+      expect(await session.digest()).toEqual(expected(data));
+    } finally {
+      closeSync(fd);
+      temp.remove();
+    }
+  });
+
+  it('write() rejects with the errno code of a failed write and leaves the block out of the hash', async () => {
+    const fd = openSync('/dev/full', 'w');
+    try {
+      const pool = new HashPool(1);
+      const session = pool.open();
+      const block = pool.takeBlock();
+      block.fill(7);
+      const err = (await rejection(session.write(block, 100, fd, 0))) as NodeJS.ErrnoException;
+      expect(err.code).toBe('ENOSPC');
+      expect(await session.digest()).toEqual(expected(Buffer.alloc(0)));
+    } finally {
+      closeSync(fd);
+    }
   });
 });
