@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCabinet } from '../../src/cab/open-cabinet.ts';
@@ -17,6 +17,12 @@ import { downloadDialogPage, searchPage } from '../../src/upstream/catalog-pages
 import { cvrfDocumentXml } from '../../src/upstream/cvrf-document.ts';
 import { packageXml } from '../../src/upstream/package-xml.ts';
 import { PatchdiscError } from '../../src/errors.ts';
+import { hashImage } from '../../src/iso/export-image.ts';
+import { planIsoLayout, tailReserveFor, tailSectorsUsed } from '../../src/iso/layout.ts';
+import { openIso } from '../../src/iso/read-iso.ts';
+import { planFromMaster } from '../../src/iso/rebase-layout.ts';
+import { writeIsoPatch } from '../../src/iso/write-iso-patch.ts';
+import { writeIso } from '../../src/iso/write-iso.ts';
 import { fuzz, type FuzzOutcome, type FuzzStats } from '../helpers/chaos-fuzz.ts';
 import { DEMO_PIPELINE, chaosSeed, seededRandom, writeChaosDataDir } from '../helpers/chaos-setup.ts';
 import { FIXTURES, makeTempDir } from '../helpers/tools.ts';
@@ -151,5 +157,37 @@ describe('fuzzing every parser of outside input (issue 8)', () => {
     } finally {
       await ledger.close();
     }
+  });
+
+  it('thin images: a mutated .iso.thin reads to its end through its master, or fails with a PatchdiscError', async () => {
+    const dir = join(tmp.dir, 'thin');
+    mkdirSync(dir, { recursive: true });
+    const updates = Array.from({ length: 6 }, (_, i) => {
+      const path = join(dir, `u${i}.msu`);
+      writeFileSync(path, Buffer.alloc(5000 + i * 3000, i + 1));
+      return { path: `updates/p/KB${500 + i}/u${i}.msu`, size: 5000 + i * 3000, source: { kind: 'file' as const, path } };
+    });
+    const inputs = (code: string) => [
+      { path: 'MANIFEST.json', size: code.length * 40, source: { kind: 'buffer' as const, data: Buffer.from(code.repeat(40)) }, tail: true },
+      ...updates,
+    ];
+    const options = { volumeId: 'FUZZ_1OF1', date: 1_750_000_000, tailSectors: tailReserveFor(tailSectorsUsed(inputs('SUBSCRIBER-LONGER-CODE'), { volumeId: 'FUZZ_1OF1', date: 1_750_000_000 })) };
+    const masterLayout = planIsoLayout(inputs('A-1'), options);
+    const master = await writeIso(masterLayout, join(dir, 'master.iso'), { durable: false });
+    const thin = await writeIsoPatch({ path: join(dir, 'master.iso'), layout: masterLayout, sha256: master.sha256, ...(master.checkpoint ? { checkpoint: master.checkpoint } : {}) }, planFromMaster(masterLayout, inputs('B-22'), options), join(dir, 'seed.iso'), { share: 'thin', durable: false });
+    const target = join(dir, 'fuzzed.iso.thin');
+    const stats = await fuzz(
+      'thin image',
+      [readFileSync(thin.path)],
+      async (input) => {
+        writeFileSync(target, input);
+        const { sha256 } = await hashImage(target);
+        const iso = await openIso(target);
+        await iso.close();
+        return sha256 === thin.sha256 ? 'accepted' : 'rejected';
+      },
+      { random, budgetMs: BUDGET_MS / 2 },
+    );
+    expectNoFailures(stats);
   });
 });

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import type { CatalogModel } from '../../src/upstream/catalog-model.ts';
-import type { CliResult } from './run-cli.ts';
+import { BIN, type CliResult } from './run-cli.ts';
 
 export function sha256Of(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
@@ -24,12 +24,34 @@ export function listFiles(dir: string): Map<string, string> {
   return out;
 }
 
-/** The ISOs under `<data>/out`, each with its `.iso.json` record when present. */
+/**
+ * The disc images under `<data>/out` — `.iso` files and thin images (`.iso.thin`, a shared master
+ * plus a subscriber's own sectors) — each with its `<label>.iso.json` record when present.
+ */
 export function listIsos(dataDir: string): { iso: string; record: string | undefined }[] {
   return [...listFiles(join(dataDir, 'out')).values()]
-    .filter((p) => p.endsWith('.iso'))
+    .filter((p) => p.endsWith('.iso') || p.endsWith('.iso.thin'))
     .sort()
-    .map((iso) => ({ iso, record: existsSync(`${iso}.json`) ? `${iso}.json` : undefined }));
+    .map((iso) => {
+      const record = `${iso.replace(/\.thin$/, '')}.json`;
+      return { iso, record: existsSync(record) ? record : undefined };
+    });
+}
+
+/**
+ * A real .iso for `image`: the image itself, or for a thin image the .iso that `patchdisc iso
+ * export` writes (it checks the SHA-256 the thin image records) at `<scratch>.iso`.
+ */
+export function materialize(image: string, scratch: string): string {
+  if (!image.endsWith('.thin')) return image;
+  const out = `${scratch}.iso`;
+  execFileSync(process.execPath, [BIN, 'iso', 'export', image, '--out', out, '--no-fsync', '--quiet'], { stdio: 'ignore' });
+  return out;
+}
+
+/** The SHA-256 of the disc image `image` (a thin image's: of the .iso it stands for). */
+export function imageSha256(image: string, scratch: string): string {
+  return sha256Of(materialize(image, scratch));
 }
 
 /** Payload file name → SHA-256 (hex) as the upstream model says, over the given models (weeks). */
@@ -45,7 +67,7 @@ export function payloadTruth(models: readonly CatalogModel[]): Map<string, strin
  */
 export function checkIsoAgainstTruth(iso: string, into: string, truth: ReadonlyMap<string, string>): { problems: string[]; payloads: number } {
   mkdirSync(into, { recursive: true });
-  execFileSync('7z', ['x', '-y', `-o${into}`, iso], { stdio: 'ignore' });
+  execFileSync('7z', ['x', '-y', `-o${into}`, materialize(iso, into)], { stdio: 'ignore' });
   const problems: string[] = [];
   let payloads = 0;
   const files = listFiles(into);
