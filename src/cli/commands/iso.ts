@@ -93,6 +93,9 @@ export async function isoExportCommand(image: string, opts: IsoExportOptions, io
   if (opts.out === '-') {
     if (io.stdoutStream === undefined) throw new PatchdiscError('USAGE', 'Cannot export to standard output here: no byte stream');
     const stream = io.stdoutStream;
+    if ((stream as { isTTY?: boolean }).isTTY === true) {
+      throw new PatchdiscError('USAGE', `Cannot export ${image} to a terminal: pipe it into the burner (| growisofs -Z /dev/sr0=/dev/stdin) or give --out FILE.iso`);
+    }
     // A burner that stops reading closes the pipe: one clear line, not an EPIPE trace.
     const res = await exportImage(from, stream).catch((err: unknown) => {
       if ((err as { cause?: NodeJS.ErrnoException }).cause?.code === 'EPIPE') {
