@@ -146,7 +146,9 @@ class HashWorker {
     this.#worker.unref();
     for (const session of this.sessions.values()) {
       session.onFail?.(err);
-      for (const write of session.writes.splice(0)) write.reject(err);
+      for (const write of session.writes.splice(0)) {
+        write.reject(new PatchdiscError('INTERNAL', `Cannot write the download: ${err.message}; rerun, the partial download resumes`, { cause: err }));
+      }
     }
   }
 
