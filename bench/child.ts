@@ -25,8 +25,10 @@ if (fn === undefined) {
   process.exit(2);
 }
 await mod.childWarmups?.[task]?.();
+// `@path`: the args are in that file (runChildTask passes large ones so, over argv's size limit).
+const args: unknown = JSON.parse(json.startsWith('@') ? readFileSync(json.slice(1), 'utf8') : json);
 const start = process.hrtime.bigint();
-const result = await fn(JSON.parse(json) as never);
+const result = await fn(args as never);
 const seconds = Number(process.hrtime.bigint() - start) / 1e9;
 /**
  * Peak RSS of this process in KiB. getrusage's ru_maxrss survives execve, so a child spawned by a

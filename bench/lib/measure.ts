@@ -5,8 +5,9 @@
  * so noise on this shared machine spreads over all of them instead of hitting one.
  */
 import { spawn } from 'node:child_process';
-import { readFile, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import type { Measurement, MeasurementStatus } from './bench-case.ts';
 import { median } from './stats.ts';
 import { GNU_TIME, hasGnuTime } from './tools.ts';
@@ -125,8 +126,23 @@ export interface ChildReport {
  * Runs `task` exported by the case module `caseFile` (relative to bench/) in a fresh Node child and
  * returns its own timing of the work (Node and tsx start-up excluded) and its peak RSS.
  */
+/** Args longer than this (as JSON) reach the child through a file (`@path`). */
+const MAX_ARGV_JSON = 64 * 1024;
+
 export async function runChildTask(caseFile: string, task: string, args: unknown): Promise<ChildReport> {
-  const exit = await run(process.execPath, ['--import', 'tsx', join(BENCH_DIR, 'child.ts'), caseFile, task, JSON.stringify(args)]);
+  const json = JSON.stringify(args);
+  // One argv string holds at most 128 KiB (a 2 GiB tree's file list is more): larger args go by file.
+  let argsFile: string | undefined;
+  if (Buffer.byteLength(json) > MAX_ARGV_JSON) {
+    argsFile = join(await mkdtemp(join(tmpdir(), 'patchdisc-bench-args-')), 'args.json');
+    await writeFile(argsFile, json);
+  }
+  let exit;
+  try {
+    exit = await run(process.execPath, ['--import', 'tsx', join(BENCH_DIR, 'child.ts'), caseFile, task, argsFile === undefined ? json : `@${argsFile}`]);
+  } finally {
+    if (argsFile !== undefined) await rm(dirname(argsFile), { recursive: true, force: true });
+  }
   const last = exit.stdout.trim().split('\n').at(-1) ?? '';
   if (exit.code !== 0) throw new Error(`child ${caseFile}#${task} exited with ${exit.code}: ${exit.stderr.trim().slice(-400)}`);
   try {
