@@ -265,7 +265,9 @@ export function checkAborted(signal: AbortSignal | undefined, what: string): voi
 
 export function ioError(err: unknown, action: string): PatchdiscError {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOSPC') return new PatchdiscError('DISK_FULL', `${action}: disk full; free space and retry`, { cause: err });
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new PatchdiscError('DISK_FULL', `${action}: disk full; free space and retry`, { cause: err });
+  // A file-size limit (ulimit -f, or a file system's own) stops the image as surely as a full disk.
+  if (code === 'EFBIG') return new PatchdiscError('DISK_FULL', `${action}: the file is larger than this system allows (EFBIG: ulimit -f or the file system's limit); raise the limit or write elsewhere, and retry`, { cause: err });
   if (code === 'ENOENT') return new PatchdiscError('NOT_FOUND', `${action}: file not found`, { cause: err });
   return new PatchdiscError('INTERNAL', `${action}: ${(err as Error | undefined)?.message ?? String(err)}`, { cause: err });
 }

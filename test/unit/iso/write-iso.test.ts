@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isPatchdiscError } from '../../../src/errors.ts';
 import { planIsoLayout, type IsoFileInput } from '../../../src/iso/layout.ts';
-import { writeIso } from '../../../src/iso/write-iso.ts';
+import { ioError, writeIso } from '../../../src/iso/write-iso.ts';
 import { makeTempDir } from '../../helpers/tools.ts';
 import { DATE, bytes, sha256, writeSourceTree } from './iso-test-tree.ts';
 
@@ -95,5 +95,16 @@ describe('writeIso()', () => {
     } finally {
       remove();
     }
+  });
+});
+
+describe('ioError()', () => {
+  const withCode = (code: string): Error => Object.assign(new Error(`${code}: failed`), { code });
+  it('maps a full disk, a quota and a file-size limit to DISK_FULL, a missing file to NOT_FOUND', () => {
+    expect(ioError(withCode('ENOSPC'), 'Cannot write a.iso')).toMatchObject({ code: 'DISK_FULL' });
+    expect(ioError(withCode('EDQUOT'), 'Cannot write a.iso')).toMatchObject({ code: 'DISK_FULL' });
+    expect(ioError(withCode('EFBIG'), 'Cannot write a.iso')).toMatchObject({ code: 'DISK_FULL', message: expect.stringContaining('ulimit -f') });
+    expect(ioError(withCode('ENOENT'), 'Cannot read b')).toMatchObject({ code: 'NOT_FOUND' });
+    expect(ioError(withCode('EIO'), 'Cannot write a.iso')).toMatchObject({ code: 'INTERNAL', message: 'Cannot write a.iso: EIO: failed' });
   });
 });
