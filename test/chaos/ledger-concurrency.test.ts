@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WeekReport } from '../../src/pipeline/report.ts';
@@ -33,7 +33,12 @@ describe('a build while other processes read and write the ledger (issue 8)', ()
 
     const stop = join(tmp.dir, 'stop');
     const db = join(dataDir, 'patchdisc.db');
-    const churners = [0, 1].map(() => collect(spawn(process.execPath, ['--import', 'tsx', CHURN, db, stop], { stdio: ['ignore', 'pipe', 'pipe'] }), 300_000));
+    const ready = [0, 1].map((i) => join(tmp.dir, `ready-${i}`));
+    const churners = ready.map((r) => collect(spawn(process.execPath, ['--import', 'tsx', CHURN, db, stop, r], { stdio: ['ignore', 'pipe', 'pipe'] }), 300_000));
+    // Both users must be running before the builds start: a fast build could otherwise finish first.
+    const waitUntil = Date.now() + 60_000;
+    while (!ready.every((r) => existsSync(r)) && Date.now() < waitUntil) await new Promise((r) => setTimeout(r, 20));
+    expect(ready.every((r) => existsSync(r)), 'both ledger users started').toBe(true);
     const t0 = Date.now();
     const builds = await Promise.all([
       runCli(['build', '--data', dataDir, '--week', '2026-W41', '--json']),

@@ -1,17 +1,19 @@
 /**
  * A second ledger user for concurrency tests, run as its own process (`node --import tsx`):
- * `ledger-churn.ts <patchdisc.db> <stop-file>` reads the shipment log and appends shipment events
- * (prepared → burned → mailed, then new tracking numbers) in a loop until <stop-file> exists, then
+ * `ledger-churn.ts <patchdisc.db> <stop-file> [<ready-file>]` reads the shipment log and appends
+ * shipment events (prepared → burned → mailed, then new tracking numbers) in a loop until <stop-file>
+ * exists (creating <ready-file> once its first round is done, so a test can start the work to race
+ * only when both users really run), then
  * prints `{"reads":N,"writes":N,"raced":N}` (raced: transitions refused because the other churner
  * got there first). Any error is printed and exits 1.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { isPatchdiscError } from '../../src/errors.ts';
 import { markShipment } from '../../src/ledger/mark-shipment.ts';
 import { openLedger } from '../../src/ledger/open-ledger.ts';
 import { listShipments } from '../../src/ledger/shipments.ts';
 
-const [dbPath, stopFile] = process.argv.slice(2);
+const [dbPath, stopFile, readyFile] = process.argv.slice(2);
 if (dbPath === undefined || stopFile === undefined) {
   process.stderr.write('usage: ledger-churn.ts <patchdisc.db> <stop-file>\n');
   process.exit(2);
@@ -38,6 +40,7 @@ try {
         raced++;
       }
     }
+    if (readyFile !== undefined && reads === 1) writeFileSync(readyFile, '');
     await new Promise((r) => setTimeout(r, 25));
   }
   process.stdout.write(`${JSON.stringify({ reads, writes, raced })}\n`);
