@@ -1,7 +1,9 @@
 /**
- * A further subscriber's image from a mastered one: clone the master (a reflink where the filesystem
- * offers one, else a copy) and rewrite only its reserved tail — folders, continuation areas and the
- * per-subscriber files. The update files' extents are never touched.
+ * A further subscriber's image from a mastered one: the master with only the sectors of its reserved
+ * tail that differ (the folders listing the per-subscriber files, and those files) replaced — in a
+ * clone of the master (a reflink where the filesystem offers one, else a copy), or, where no reflink
+ * is possible and the share mode allows, in a thin image that names the master and holds just those
+ * sectors (write-iso-thin.ts). The update files' extents are never touched.
  *
  * Why the tail holds the folders, and how the SHA-256 stays exact and cheap: the root folder lists
  * MANIFEST.json & co. with their sizes, which differ per subscriber, so the root cannot sit in the
@@ -9,7 +11,8 @@
  * it into the tail (planIsoLayout with tailSectors). Everything before the tail — system area,
  * volume descriptors, path tables, every update file — is then byte-identical for every subscriber
  * of the same content, and SHA-256 being sequential, the hash state after that prefix (kept with
- * an IsoHashCheckpoint while the master is written) finishes any subscriber's hash from the tail alone. When
+ * an IsoHashCheckpoint while the master is written) finishes any subscriber's hash from the tail
+ * alone (from the master's tail and the patches, on the master's hash worker). When
  * that state is not at hand (the master came from an earlier run), it is rebuilt by reading the
  * master's prefix once; the returned checkpoint then serves the group's further subscribers.
  */
@@ -41,7 +44,6 @@ export interface IsoBase {
  * always a thin image (`<out>.thin`, see thin-image.ts).
  */
 export type ShareMode = 'auto' | 'copy' | 'thin';
-export const SHARE_MODES: readonly ShareMode[] = ['auto', 'copy', 'thin'];
 
 export interface WriteIsoPatchOptions extends WriteIsoOptions {
   /** Default 'copy'. */
