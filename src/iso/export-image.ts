@@ -4,10 +4,11 @@
  * thin image's bytes must hash to the SHA-256 its header records, else HASH_MISMATCH and no file.
  */
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { open, rename, rm } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { PatchdiscError, isPatchdiscError } from '../errors.ts';
-import { openImageFile } from './image-file.ts';
+import { openImageFile, type ImageFile } from './image-file.ts';
 import { checkAborted, ioError } from './write-iso.ts';
 
 /** Bytes per read and write. */
@@ -36,22 +37,11 @@ export async function exportImage(from: string, to: string | Writable, options: 
     throw ioError(err, `Cannot create ${partial}`);
   });
   try {
-    const hash = createHash('sha256');
-    let position = 0;
-    while (position < image.bytes) {
-      checkAborted(options.signal, from);
-      const buf = Buffer.allocUnsafe(Math.min(EXPORT_CHUNK, image.bytes - position));
-      const { bytesRead } = await image.read(buf, 0, buf.length, position);
-      if (bytesRead !== buf.length) {
-        throw new PatchdiscError('ISO_CORRUPT', `Cannot export ${from}: it ends at byte ${position + bytesRead} of ${image.bytes}`);
-      }
-      hash.update(buf);
+    const sha256 = await eachChunk(image, from, options.signal, async (buf, position) => {
       if (out !== undefined) await writeFully(out, buf, position);
       else await writeToStream(to as Writable, buf);
-      position += buf.length;
-      options.onProgress?.(position, image.bytes);
-    }
-    const sha256 = hash.digest('hex');
+      options.onProgress?.(position + buf.length, image.bytes);
+    });
     if (image.thin !== undefined && sha256 !== image.thin.sha256) {
       throw new PatchdiscError(
         'HASH_MISMATCH',
@@ -84,44 +74,38 @@ async function writeFully(out: Awaited<ReturnType<typeof open>>, buf: Buffer, po
   }
 }
 
-/** Writes `buf` to `stream`, waiting for it to drain; fails when the stream closes or errors first. */
-function writeToStream(stream: Writable, buf: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (stream.destroyed || stream.writableEnded) {
-      reject(new PatchdiscError('ABORTED', 'Cannot export: the output stream is closed (the reader stopped)'));
-      return;
+/** Writes `buf` (which the stream keeps until written) to `stream`, waiting for it to drain. */
+async function writeToStream(stream: Writable, buf: Buffer): Promise<void> {
+  if (stream.destroyed || stream.writableEnded) throw new PatchdiscError('ABORTED', 'Cannot export: the output stream is closed (the reader stopped)');
+  // `once` rejects when the stream fails (a reader that closed the pipe) instead of draining.
+  if (!stream.write(buf)) await once(stream, 'drain');
+}
+
+/**
+ * Reads the whole image `image` stands for in order, in fresh chunks handed to `each`, and returns
+ * its SHA-256. A short image is ISO_CORRUPT.
+ */
+async function eachChunk(image: ImageFile, path: string, signal: AbortSignal | undefined, each?: (chunk: Buffer, position: number) => Promise<void>): Promise<string> {
+  const hash = createHash('sha256');
+  for (let position = 0; position < image.bytes; ) {
+    checkAborted(signal, path);
+    const buf = Buffer.allocUnsafe(Math.min(EXPORT_CHUNK, image.bytes - position));
+    const { bytesRead } = await image.read(buf, 0, buf.length, position);
+    if (bytesRead !== buf.length) {
+      throw new PatchdiscError('ISO_CORRUPT', `Cannot read ${path}: it ends at byte ${position + bytesRead} of ${image.bytes}`);
     }
-    const onError = (err: Error): void => {
-      stream.off('drain', onDrain);
-      reject(err);
-    };
-    const onDrain = (): void => {
-      stream.off('error', onError);
-      resolve();
-    };
-    if (stream.write(buf)) {
-      resolve();
-      return;
-    }
-    stream.once('drain', onDrain);
-    stream.once('error', onError);
-  });
+    hash.update(buf);
+    await each?.(buf, position);
+    position += buf.length;
+  }
+  return hash.digest('hex');
 }
 
 /** Size and SHA-256 of the image `path` stands for (an .iso, or a thin image read through its master). */
 export async function hashImage(path: string, signal?: AbortSignal): Promise<{ bytes: number; sha256: string }> {
   const image = await openImageFile(path);
   try {
-    const hash = createHash('sha256');
-    const buf = Buffer.allocUnsafe(EXPORT_CHUNK);
-    for (let position = 0; position < image.bytes; ) {
-      checkAborted(signal, path);
-      const { bytesRead } = await image.read(buf, 0, Math.min(buf.length, image.bytes - position), position);
-      if (bytesRead === 0) throw new PatchdiscError('ISO_CORRUPT', `Cannot hash ${path}: it ends at byte ${position} of ${image.bytes}`);
-      hash.update(buf.subarray(0, bytesRead));
-      position += bytesRead;
-    }
-    return { bytes: image.bytes, sha256: hash.digest('hex') };
+    return { bytes: image.bytes, sha256: await eachChunk(image, path, signal) };
   } finally {
     await image.close();
   }

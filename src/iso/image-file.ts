@@ -56,9 +56,9 @@ async function openThin(path: string, fh: FileHandle, head: Buffer, fileSize: nu
   });
   try {
     const size = (await master.stat()).size;
-    if (size !== header.masterBytes) {
-      throw new PatchdiscError('ISO_CORRUPT', `Cannot read thin image ${path}: its master ${masterPath} has ${size} bytes, ${header.masterBytes} expected; ${again}`, {
-        details: { path, master: masterPath, expected: header.masterBytes, actual: size },
+    if (size !== header.bytes) {
+      throw new PatchdiscError('ISO_CORRUPT', `Cannot read thin image ${path}: its master ${masterPath} has ${size} bytes, ${header.bytes} expected; ${again}`, {
+        details: { path, master: masterPath, expected: header.bytes, actual: size },
       });
     }
   } catch (err) {

@@ -7,7 +7,7 @@
  * `rebasedBase(layout)` lets the patch check skip comparing the shared head byte for byte.
  */
 import { checkInput, resolveOptions } from './layout-input.ts';
-import { planIsoLayout, type IsoFileInput, type IsoLayout, type IsoOptions, type PlannedFile, type PlannedNode, type TailRegion } from './layout.ts';
+import { planIsoLayout, type IsoFileInput, type IsoLayout, type IsoOptions, type IsoSource, type PlannedFile, type PlannedNode, type TailRegion } from './layout.ts';
 import { SECTOR_SIZE } from './volume-descriptor.ts';
 
 const rebasedFrom = new WeakMap<IsoLayout, IsoLayout>();
@@ -73,7 +73,7 @@ function rebase(base: IsoLayout, files: readonly IsoFileInput[], options: IsoOpt
     if (n === undefined || n.path !== f.path || (n.mode & 0o7777) !== ((f.mode ?? 0o444) & 0o7777) || n.mtime !== (f.mtime ?? options.date)) return undefined;
     const planned = base.files[n.file];
     if (planned === undefined || planned.inTail !== (f.tail ?? false)) return undefined;
-    if (!planned.inTail && (planned.size !== f.size || !sameFileSource(planned, f))) return undefined;
+    if (!planned.inTail && (planned.size !== f.size || !sameIsoSource(planned.source, f.source))) return undefined;
   }
   // Tail files follow the folders in the order planIsoLayout placed them (base.files order).
   const nodes = base.nodes.slice();
@@ -109,8 +109,9 @@ function tailFilesStart(base: IsoLayout): number {
   return first === undefined ? tail.lba + tail.used : first.lba;
 }
 
-function sameFileSource(p: PlannedFile, f: IsoFileInput): boolean {
-  if (p.source.kind === 'file' && f.source.kind === 'file') return p.source.path === f.source.path;
-  if (p.source.kind === 'buffer' && f.source.kind === 'buffer') return Buffer.from(p.source.data).equals(f.source.data);
+/** True when two sources give the same bytes: the same file path, or equal buffers. */
+export function sameIsoSource(a: IsoSource, b: IsoSource): boolean {
+  if (a.kind === 'file' && b.kind === 'file') return a.path === b.path;
+  if (a.kind === 'buffer' && b.kind === 'buffer') return Buffer.from(a.data).equals(b.data);
   return false;
 }

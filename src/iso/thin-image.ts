@@ -22,10 +22,9 @@ export const THIN_HEADER_MAX = 64 * 1024;
 export interface ThinHeader {
   /** The master image, relative to the thin file's folder, '/'-separated. */
   master: string;
-  /** The master image's size and SHA-256: a master replaced since is refused. */
-  masterBytes: number;
+  /** The master's SHA-256 when this file was written (it has the image's size, `bytes`). */
   masterSha256: string;
-  /** Size and SHA-256 of the image this file stands for. */
+  /** Size and SHA-256 of the image this file stands for; the master has the same size. */
   bytes: number;
   sha256: string;
   /** [image offset, length] of each stretch that differs from the master, ascending, disjoint. */
@@ -43,7 +42,6 @@ export function encodeThinImage(header: ThinHeader, data: readonly Uint8Array[])
   // Fixed key order: the same header always encodes to the same bytes.
   const json = JSON.stringify({
     master: header.master,
-    masterBytes: header.masterBytes,
     masterSha256: header.masterSha256,
     bytes: header.bytes,
     sha256: header.sha256,
@@ -78,13 +76,12 @@ export function decodeThinHeader(head: Uint8Array, fileSize: number, path: strin
   if (
     typeof raw !== 'object' || raw === null ||
     typeof h.master !== 'string' || h.master === '' || h.master.includes('\0') ||
-    !whole(h.masterBytes) || !whole(h.bytes) || !Array.isArray(h.segments) ||
+    !whole(h.bytes) || !Array.isArray(h.segments) ||
     typeof h.sha256 !== 'string' || !HEX64.test(h.sha256) ||
     typeof h.masterSha256 !== 'string' || !HEX64.test(h.masterSha256)
   ) {
     throw corrupt('its header lacks a field or has one of the wrong type');
   }
-  if (h.masterBytes !== h.bytes) throw corrupt(`its master has ${h.masterBytes} bytes, the image ${h.bytes}`);
   const segments: [number, number][] = [];
   let after = 0;
   let stored = 0;
@@ -100,7 +97,6 @@ export function decodeThinHeader(head: Uint8Array, fileSize: number, path: strin
   if (fileSize !== dataAt + stored) throw corrupt(`it has ${fileSize} bytes, its header says ${dataAt + stored}`);
   const header: ThinHeader = {
     master: h.master,
-    masterBytes: h.masterBytes,
     masterSha256: h.masterSha256,
     bytes: h.bytes,
     sha256: h.sha256,

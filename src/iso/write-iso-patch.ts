@@ -22,7 +22,7 @@ import { copyFile, open, rename, rm, stat } from 'node:fs/promises';
 import { PatchdiscError, isPatchdiscError } from '../errors.ts';
 import { encodeRegions, tailPatchesFrom } from './encode-metadata.ts';
 import { diffPatches, type TailPatch } from './tail-patch.ts';
-import { rebasedBase } from './rebase-layout.ts';
+import { rebasedBase, sameIsoSource } from './rebase-layout.ts';
 import type { IsoLayout, PlannedFile } from './layout.ts';
 import { SECTOR_SIZE } from './volume-descriptor.ts';
 import { writeThinImage } from './write-iso-thin.ts';
@@ -81,7 +81,7 @@ export function patchIncompatibility(base: IsoLayout, layout: IsoLayout): string
   for (let i = 0; i < a.length; i++) {
     const x = a[i] as PlannedFile;
     const y = b[i] as PlannedFile;
-    if (x.path !== y.path || x.lba !== y.lba || x.size !== y.size || !sameSource(x, y)) {
+    if (x.path !== y.path || x.lba !== y.lba || x.size !== y.size || !sameIsoSource(x.source, y.source)) {
       return `update file ${JSON.stringify(y.path)} differs in place, size or source`;
     }
   }
@@ -93,11 +93,6 @@ export function patchIncompatibility(base: IsoLayout, layout: IsoLayout): string
   return undefined;
 }
 
-function sameSource(x: PlannedFile, y: PlannedFile): boolean {
-  if (x.source.kind === 'file' && y.source.kind === 'file') return x.source.path === y.source.path;
-  if (x.source.kind === 'buffer' && y.source.kind === 'buffer') return Buffer.from(x.source.data).equals(y.source.data);
-  return false;
-}
 
 /**
  * Writes the image planned by `layout` to `outPath` by cloning `base.path` and rewriting its tail;
@@ -117,7 +112,8 @@ export async function writeIsoPatch(base: IsoBase, layout: IsoLayout, outPath: s
     // The bytes after the tail are the zero padding, the same in every image of this layout.
     const sha256 = await checkpoint.digestPatched(masterTail, patches, zeros);
     if (clone === 'none') {
-      const masterSha256 = base.sha256 ?? (await masterSha256Of(base.path, prepared));
+      // The master's own SHA-256 is its prefix state finished with its own (encoded) tail.
+      const masterSha256 = base.sha256 ?? (await checkpoint.digestPatched(masterTail, [], zeros));
       const thin = await writeThinImage({ masterPath: base.path, masterSha256, layout, tailStart, patches, sha256 }, outPath, options);
       return { path: thin.path, bytes: layout.totalBytes, sha256, checkpoint, clone: 'thin', prefixBytesRead };
     }
@@ -208,19 +204,6 @@ async function cloneFile(from: string, to: string, allowCopy: boolean): Promise<
   if (!allowCopy) return 'none';
   await copyFile(from, to);
   return 'copy';
-}
-
-/** The master's own SHA-256: its prefix state finished with its own tail region, read from disk. */
-async function masterSha256Of(path: string, prepared: PreparedPatch): Promise<string> {
-  const fh = await open(path, 'r');
-  try {
-    const rest = Buffer.alloc((await fh.stat()).size - prepared.tailStart);
-    const { bytesRead } = await fh.read(rest, 0, rest.length, prepared.tailStart);
-    if (bytesRead !== rest.length) throw new Error(`short read: ${bytesRead} of ${rest.length} bytes at byte ${prepared.tailStart}`);
-    return await prepared.checkpoint.digestWith([rest]);
-  } finally {
-    await fh.close();
-  }
 }
 
 /** Reads the first `bytes` of `path` into a SHA-256 checkpoint. */

@@ -34,7 +34,6 @@ export async function writeThinImage(input: ThinInput, outPath: string, options:
   const bytes = encodeThinImage(
     {
       master: relative(dirname(thinPath), input.masterPath).split(sep).join('/'),
-      masterBytes: layout.totalBytes,
       masterSha256: input.masterSha256,
       bytes: layout.totalBytes,
       sha256: input.sha256,
@@ -71,22 +70,23 @@ const FLUSH_CONCURRENCY = 32;
  * paying one each. Call before anything records them as done.
  */
 export async function flushThinImages(paths: readonly string[]): Promise<void> {
-  const sync = async (path: string, flags: string): Promise<void> => {
-    const fh = await open(path, flags);
+  // Read-only opens: Linux allows fsync on them, folders included.
+  const sync = async (path: string): Promise<void> => {
+    const fh = await open(path, 'r');
     try {
       await fh.sync();
     } finally {
       await fh.close();
     }
   };
-  const inBatches = async (items: readonly string[], flags: string): Promise<void> => {
+  const inBatches = async (items: readonly string[]): Promise<void> => {
     for (let i = 0; i < items.length; i += FLUSH_CONCURRENCY) {
-      await Promise.all(items.slice(i, i + FLUSH_CONCURRENCY).map((p) => sync(p, flags)));
+      await Promise.all(items.slice(i, i + FLUSH_CONCURRENCY).map(sync));
     }
   };
   try {
-    await inBatches(paths, 'r');
-    await inBatches([...new Set(paths.map((p) => dirname(p)))], 'r');
+    await inBatches(paths);
+    await inBatches([...new Set(paths.map((p) => dirname(p)))]);
   } catch (err) {
     throw ioError(err, `Cannot flush ${paths.length} thin images to disk`);
   }

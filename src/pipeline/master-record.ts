@@ -19,10 +19,8 @@ export interface MasterRecord {
   thin?: boolean;
 }
 
-/** What a rerun compares with a disc's record. */
-export interface ExpectedRecord {
-  expected: Omit<MasterRecord, 'bytes' | 'sha256' | 'thin'>;
-}
+/** What a rerun compares with a disc's record: what this run would write, before writing it. */
+export type ExpectedRecord = Omit<MasterRecord, 'bytes' | 'sha256' | 'thin'>;
 
 /**
  * The disc an earlier run finished, when its record matches what this run would write: a full image
@@ -32,7 +30,7 @@ export interface ExpectedRecord {
 export async function reuseMastered(
   isoPath: string,
   recordPath: string,
-  expected: ExpectedRecord['expected'],
+  expected: ExpectedRecord,
   verify: boolean,
 ): Promise<{ path: string; bytes: number; sha256: string; thin: boolean; masterPath?: string } | undefined> {
   if (!existsSync(recordPath)) return undefined;

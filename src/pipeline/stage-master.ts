@@ -117,7 +117,7 @@ export async function masterStage(ctx: BuildContext, sets: PlannedSet[], week: s
   const unflushed: string[] = [];
   for (const members of groups.values()) {
     const tailSectors = tailReserveOf(members);
-    const expected = (job: DiscJob): ExpectedRecord['expected'] => ({ manifestSha256: job.manifestSha256, ...(tailSectors === undefined ? {} : { tailSectors }) });
+    const expected = (job: DiscJob): ExpectedRecord => ({ manifestSha256: job.manifestSha256, ...(tailSectors === undefined ? {} : { tailSectors }) });
     const kept: Awaited<ReturnType<typeof reuseMastered>>[] = [];
     for (const job of members) kept.push(await reuseMastered(job.isoPath, job.recordPath, expected(job), options.verifyKept === true));
     // The master: a full image kept from an earlier run, else the first disc, written in full now.
